@@ -1,0 +1,16 @@
+-- Adds a comment and its audit row in one statement. $5 request id, $6 ip, $7 user agent.
+with c as (
+  insert into comments (request_id, author_id, body, internal)
+  values ($1, $2, $3, $4)
+  returning *
+), a as (
+  insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
+  select $2, 'comment.added', 'comment', c.id,
+         jsonb_build_object('request_id', jsonb_build_array(null, c.request_id),
+                            'body', jsonb_build_array(null, c.body),
+                            'internal', jsonb_build_array(null, c.internal)),
+         $5, $6, $7
+  from c
+)
+select c.seq::text, c.id, c.request_id, c.author_id, u.full_name as author_name, c.body, c.internal, c.created_at
+from c join users u on u.id = c.author_id

@@ -1,0 +1,20 @@
+-- Files a request and audits it in one statement. $4 creator, $5 request id, $6 ip, $7 user agent.
+with r as (
+  insert into requests (title, description, priority, created_by)
+  values ($1, $2, $3, $4)
+  returning *
+), a as (
+  insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
+  select $4, 'request.created', 'request', r.id,
+         jsonb_build_object(
+           'title', jsonb_build_array(null, r.title),
+           'description', jsonb_build_array(null, r.description),
+           'priority', jsonb_build_array(null, r.priority),
+           'status', jsonb_build_array(null, r.status)),
+         $5, $6, $7
+  from r
+)
+select r.number::text as seq, r.id, r.public_id, r.title, r.description, r.priority, r.status,
+       r.created_by, u.full_name as created_by_name, r.assignee_id, null::text as assignee_name,
+       r.version, r.created_at, r.updated_at, r.resolved_at
+from r join users u on u.id = r.created_by

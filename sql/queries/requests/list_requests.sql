@@ -1,0 +1,18 @@
+-- Newest first, keyset on number. A null parameter means "no such filter"; the pool runs
+-- with plan_cache_mode = force_custom_plan, so each filter that is off folds away and the
+-- planner picks the index of the ones that are on.
+-- $1 statuses, $2 priority, $3 only unassigned, $4 assignee, $5 creator, $6 full-text query,
+-- $7 created at or after, $8 created before, $9 after this cursor, $10 limit.
+select number::text as seq, id, public_id, title, description, priority, status, created_by, created_by_name, assignee_id, assignee_name, version, created_at, updated_at, resolved_at
+from request_details
+where ($1::text[] is null or status = any($1))
+  and ($2::text is null or priority = $2)
+  and (not $3::boolean or assignee_id is null)
+  and ($4::uuid is null or assignee_id = $4)
+  and ($5::uuid is null or created_by = $5)
+  and ($6::text is null or search @@ websearch_to_tsquery('english', $6))
+  and ($7::timestamptz is null or created_at >= $7)
+  and ($8::timestamptz is null or created_at < $8)
+  and ($9::bigint is null or number < $9)
+order by number desc
+limit $10

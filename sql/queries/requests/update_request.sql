@@ -1,0 +1,31 @@
+-- Every change to a request: applied only if nobody changed it since it was read
+-- (version $2), with its audit row and an optional public comment, in one statement.
+-- No row back means the request moved on; the caller reads it again.
+-- $3..$7 the new title, description, priority, status, assignee; $8 actor, $9 action,
+-- $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent.
+with r as (
+  update requests
+  set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7
+  where id = $1 and version = $2
+  returning *
+), c as (
+  insert into comments (request_id, author_id, body)
+  select r.id, $8, $11 from r where $11::text is not null
+  returning id, request_id, body, internal
+), a as (
+  insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
+  select $8, $9, 'request', r.id, $10::jsonb, $12, $13, $14 from r where $10::jsonb <> '{}'
+  union all
+  select $8, 'comment.added', 'comment', c.id,
+         jsonb_build_object('request_id', jsonb_build_array(null, c.request_id),
+                            'body', jsonb_build_array(null, c.body),
+                            'internal', jsonb_build_array(null, c.internal)),
+         $12, $13, $14
+  from c
+)
+select r.number::text as seq, r.id, r.public_id, r.title, r.description, r.priority, r.status,
+       r.created_by, cu.full_name as created_by_name, r.assignee_id, au.full_name as assignee_name,
+       r.version, r.created_at, r.updated_at, r.resolved_at
+from r
+join users cu on cu.id = r.created_by
+left join users au on au.id = r.assignee_id

@@ -1,0 +1,3 @@
+select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at
+from users
+where email = $1

@@ -1,0 +1,59 @@
+// The environment, read once and validated. The only reader of process.env in src/.
+import * as v from 'valibot';
+
+const int = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, 'must be a whole number'),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+
+const optionalSecret = v.optional(
+  v.pipe(v.string(), v.regex(/^[\x21-\x7e]{16,256}$/, 'must be 16..256 printable ASCII characters without spaces')),
+);
+
+const EnvSchema = v.object({
+  DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'))),
+  DATABASE_URL_POSTGRES: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'))),
+  HOST: v.optional(v.pipe(v.string(), v.minLength(1, 'must not be empty')), '127.0.0.1'),
+  PORT: v.optional(int(0, 65535), '8000'),
+  ADMIN_BOOTSTRAP_KEY: optionalSecret,
+  API_KEY: optionalSecret,
+  LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent'), 'info'),
+  BODY_LIMIT: v.optional(int(1, 64 * 1024 * 1024), String(1024 * 1024)),
+  RATE_LIMIT_RPS: v.optional(int(0, 1_000_000), '50'),
+  RATE_LIMIT_BURST: v.optional(int(0, 1_000_000), '100'),
+  AUTH_FAILURE_LIMIT: v.optional(int(0, 1_000_000), '20'),
+  DB_POOL_MAX: v.optional(int(1, 1000), '10'),
+  METRICS_TOKEN: optionalSecret,
+  CORS_ORIGINS: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+      v.array(v.pipe(v.string(), v.regex(/^https?:\/\/[^/\s]+$/, 'must list origins like https://app.example.com'))),
+    ),
+    '',
+  ),
+  SHUTDOWN_TIMEOUT_MS: v.optional(int(0, 600_000), '10000'),
+});
+
+export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError with one line naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "unset", as docker-compose and .env files tend to write them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const result = v.safeParse(EnvSchema, present);
+  if (!result.success) {
+    const issue = result.issues[0];
+    const name = v.getDotPath(issue) ?? 'environment';
+    throw new ConfigError(`invalid configuration: ${name} ${issue.message}`);
+  }
+  const { DATABASE_URL_POSTGRES, ...config } = result.output;
+  return { ...config, DATABASE_URL: config.DATABASE_URL ?? DATABASE_URL_POSTGRES };
+}

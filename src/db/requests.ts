@@ -1,0 +1,66 @@
+// One typed function per statement in sql/queries/requests and sql/queries/comments.
+import { one, query, type Tx } from './index.ts';
+import type { Status } from '../requests.ts';
+import type { Audit } from './users.ts';
+
+export interface RequestRow {
+  seq: string; id: string; public_id: string; title: string; description: string; priority: string;
+  status: Status; created_by: string; created_by_name: string; assignee_id: string | null;
+  assignee_name: string | null; version: number; created_at: Date; updated_at: Date; resolved_at: Date | null;
+}
+
+export interface CommentRow {
+  seq: string; id: string; request_id: string; author_id: string; author_name: string;
+  body: string; internal: boolean; created_at: Date;
+}
+
+export interface AuditRow {
+  seq: string; id: string; actor_id: string | null; actor_name: string | null; action: string;
+  entity_type: string; entity_id: string; changes: Record<string, [unknown, unknown]>;
+  request_id: string | null; ip: string | null; user_agent: string | null; created_at: Date;
+}
+
+export const getRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/get_request', [id]);
+
+export const getRequestByPublicId = (db: Tx, publicId: string) =>
+  one<RequestRow>(db, 'requests/get_request_by_public_id', [publicId]);
+
+export interface RequestFilter {
+  statuses: string[] | null; priority: string | null; unassigned: boolean; assignee: string | null;
+  creator: string | null; q: string | null; createdAfter: string | null; createdBefore: string | null;
+  after: string | null; limit: number;
+}
+
+export const listRequests = (db: Tx, f: RequestFilter) =>
+  query<RequestRow>(db, 'requests/list_requests', [
+    f.statuses, f.priority, f.unassigned, f.assignee, f.creator, f.q, f.createdAfter, f.createdBefore, f.after, f.limit,
+  ]);
+
+export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string }, creator: string, audit: Audit) =>
+  one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit]);
+
+export interface RequestChange {
+  title: string; description: string; priority: string; status: Status; assignee_id: string | null;
+  action: 'request.updated' | 'request.status_changed' | 'request.assigned';
+  changes: Record<string, [unknown, unknown]>; comment: string | null;
+}
+
+/** Applies the change if the request is still at `version`; undefined when it moved on. */
+export const updateRequest = (db: Tx, id: string, version: number, c: RequestChange, actor: string, audit: Audit) =>
+  one<RequestRow>(db, 'requests/update_request', [
+    id, version, c.title, c.description, c.priority, c.status, c.assignee_id, actor, c.action, c.changes, c.comment, ...audit,
+  ]);
+
+export const requestHistory = (db: Tx, id: string, o: { internal: boolean; network: boolean; after: string | null; limit: number }) =>
+  query<AuditRow>(db, 'requests/request_history', [id, o.internal, o.network, o.after, o.limit]);
+
+export const insertComment = (db: Tx, c: { request_id: string; author_id: string; body: string; internal: boolean }, audit: Audit) =>
+  one<CommentRow>(db, 'comments/insert_comment', [c.request_id, c.author_id, c.body, c.internal, ...audit]);
+
+export const listComments = (db: Tx, requestId: string, o: { internal: boolean; after: string | null; limit: number }) =>
+  query<CommentRow>(db, 'comments/list_comments', [requestId, o.internal, o.after, o.limit]);
+
+export const listAuditLogs = (db: Tx, f: {
+  actor: string | null; entityType: string | null; entityId: string | null; action: string | null;
+  since: string | null; until: string | null; after: string | null; limit: number;
+}) => query<AuditRow>(db, 'audit/list_audit_logs', [f.actor, f.entityType, f.entityId, f.action, f.since, f.until, f.after, f.limit]);

@@ -1,0 +1,91 @@
+// What a handler receives and returns. Handlers never touch the socket.
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Config } from '../config.ts';
+import type { Sql } from '../db/index.ts';
+import { AppError, fail } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Actor } from '../users.ts';
+
+export interface Services {
+  db: Sql;
+  config: Config;
+  metrics: Metrics;
+  /** Forget cached authentications of this user (after rotation or deactivation). */
+  forgetUser(userId: string): void;
+}
+
+export interface Ctx {
+  method: string;
+  path: string;
+  route: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  requestId: string;
+  ip: string;
+  userAgent: string | null;
+  /** Set by the server for every route that needs a key; null only on public routes and bootstrap. */
+  actor: Actor | null;
+  services: Services;
+}
+
+export interface Res {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** A non-JSON body (the docs page, metrics). */
+  raw?: { contentType: string; text: string };
+}
+
+export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });
+
+/** The authenticated caller; the server guarantees it on routes that require a key. */
+export function actorOf(ctx: Ctx): Actor {
+  if (!ctx.actor) throw new AppError('missing_api_key', 'this route needs an API key in X-API-Key');
+  return ctx.actor;
+}
+
+export function header(ctx: Ctx, name: string): string | undefined {
+  const value = ctx.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The query string as a plain object; a repeated parameter is refused. */
+export function queryObject(ctx: Ctx): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of ctx.query) {
+    if (key in out) fail('invalid_query', `query parameter ${key} is given more than once`, [{ path: key, message: 'is given more than once' }]);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Audit context of this call: who, from where, under which request id. */
+export const auditMeta = (ctx: Ctx) => [ctx.requestId, ctx.ip, ctx.userAgent] as const;
+
+// Keyset pagination: the cursor is an opaque token around the last row's sequence number.
+export function pageArgs(q: { limit?: string; cursor?: string }): { limit: number; after: string | null } {
+  let limit = 50;
+  if (q.limit !== undefined) {
+    if (!/^\d{1,3}$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > 100) {
+      fail('invalid_query', 'limit must be a whole number from 1 to 100', [{ path: 'limit', message: 'must be 1..100' }]);
+    }
+    limit = Number(q.limit);
+  }
+  let after: string | null = null;
+  if (q.cursor !== undefined) {
+    const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(q.cursor) ? Buffer.from(q.cursor, 'base64url').toString('utf8') : '';
+    const m = /^s:(\d{1,19})$/.exec(decoded);
+    if (!m) fail('invalid_query', 'cursor is not one this API gave out', [{ path: 'cursor', message: 'is malformed' }]);
+    after = m![1];
+  }
+  return { limit, after };
+}
+
+/** rows were fetched with limit + 1: the extra row only says there is a next page. */
+export function page<T extends { seq: string }, U>(rows: T[], limit: number, view: (row: T) => U) {
+  const items = rows.slice(0, limit);
+  const next = rows.length > limit ? Buffer.from(`s:${items[items.length - 1].seq}`).toString('base64url') : null;
+  return { items: items.map(view), next_cursor: next };
+}

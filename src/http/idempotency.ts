@@ -1,0 +1,42 @@
+// Idempotency-Key on POST routes: the first response is stored in the same transaction as
+// the change it describes, so a replay can never disagree with what was committed.
+import crypto from 'node:crypto';
+import type { Tx } from '../db/index.ts';
+import { getIdempotencyKey, lockIdempotencyKey, saveIdempotencyKey, type Scope } from '../db/idempotency.ts';
+import { fail } from '../errors.ts';
+import { type Ctx, header, type Res } from './context.ts';
+
+const KEY = /^[\x20-\x7e]{1,255}$/;
+
+/**
+ * Runs `change`: without an Idempotency-Key as it is (a change of one statement needs no
+ * transaction); with an Idempotency-Key (and a known caller) the same
+ * key and body replays the first response; another body is a conflict; a call while the
+ * first still runs is refused. `stored` may drop what must not be kept (a raw API key).
+ */
+export async function idempotent(ctx: Ctx, change: (tx: Tx) => Promise<Res>, stored: (res: Res) => Res = (r) => r): Promise<Res> {
+  const { db } = ctx.services;
+  const key = header(ctx, 'idempotency-key');
+  if (key === undefined || !ctx.actor) return change(db);
+  if (!KEY.test(key)) {
+    fail('validation_failed', 'Idempotency-Key must be 1..255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
+  }
+  const scope: Scope = [ctx.actor.id, ctx.method, ctx.path, key];
+  const requestHash = crypto.createHash('sha256').update(JSON.stringify(ctx.body ?? null)).digest('hex');
+  return db.begin(async (tx) => {
+    if (!(await lockIdempotencyKey(tx, scope))) {
+      fail('idempotency_key_in_use', 'a request with this Idempotency-Key is still being processed; retry later');
+    }
+    const previous = await getIdempotencyKey(tx, scope);
+    if (previous) {
+      if (previous.request_hash !== requestHash) {
+        fail('idempotency_key_conflict', 'this Idempotency-Key was used with a different body');
+      }
+      return { status: previous.status, headers: { ...previous.headers, 'Idempotent-Replayed': 'true' }, body: previous.body };
+    }
+    const res = await change(tx);
+    const keep = stored(res);
+    await saveIdempotencyKey(tx, scope, { request_hash: requestHash, status: keep.status, headers: keep.headers ?? {}, body: keep.body ?? null });
+    return res;
+  });
+}

@@ -1,0 +1,95 @@
+// Operations routes: health, metrics, the OpenAPI document and its page, the audit log.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as v from 'valibot';
+import { query } from '../db/index.ts';
+import { listAuditLogs } from '../db/requests.ts';
+import { AppError, fail } from '../errors.ts';
+import { secretEquals } from '../users.ts';
+import { parse, uuid } from '../validation.ts';
+import { actorOf, type Ctx, header, json, page, pageArgs, queryObject } from './context.ts';
+import { auditView } from './requests.ts';
+
+const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
+const OPENAPI = fs.readFileSync(path.join(DOCS_DIR, 'openapi.json'), 'utf8');
+const DOCS_PAGE = fs.readFileSync(path.join(DOCS_DIR, 'api.html'), 'utf8');
+
+/** GET /health, GET /health/live — the process is up. */
+export async function live(_ctx: Ctx) {
+  return json(200, { status: 'ok' });
+}
+
+/** GET /health/ready — the process is up and the database answers. */
+export async function ready(ctx: Ctx) {
+  try {
+    await Promise.race([
+      query(ctx.services.db, 'system/ping'),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('ping timed out')), 2000).unref()),
+    ]);
+    return json(200, { status: 'ok', database: 'ok' });
+  } catch {
+    return json(503, { status: 'unavailable', database: 'unavailable' }, { 'Retry-After': '1' });
+  }
+}
+
+/** GET /openapi.json */
+export async function openapi(_ctx: Ctx) {
+  return { status: 200, raw: { contentType: 'application/json; charset=utf-8', text: OPENAPI } };
+}
+
+/** GET /docs — a page that renders the document with a local script, no network. */
+export async function docs(_ctx: Ctx) {
+  return {
+    status: 200,
+    headers: {
+      'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+      'Cache-Control': 'no-cache',
+    },
+    raw: { contentType: 'text/html; charset=utf-8', text: DOCS_PAGE },
+  };
+}
+
+/** GET /docs/api.js, GET /docs/api.css — the page's own script and style. */
+export function docsAsset(file: 'api.js' | 'api.css') {
+  const text = fs.readFileSync(path.join(DOCS_DIR, file), 'utf8');
+  const contentType = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
+  return async (_ctx: Ctx) => ({ status: 200, headers: { 'Cache-Control': 'no-cache' }, raw: { contentType, text } });
+}
+
+/** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
+export async function metrics(ctx: Ctx) {
+  const token = ctx.services.config.METRICS_TOKEN;
+  if (token) {
+    const given = /^Bearer\s+(\S+)$/i.exec(header(ctx, 'authorization') ?? '')?.[1];
+    if (!given) throw new AppError('missing_api_key', 'send the metrics token as Authorization: Bearer <token>');
+    if (!secretEquals(given, token)) throw new AppError('invalid_api_key', 'the metrics token is not valid');
+  }
+  return { status: 200, raw: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: ctx.services.metrics.text() } };
+}
+
+const time = v.pipe(v.string(), v.check((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), 'must be an RFC 3339 time stamp'));
+
+const AuditQuery = v.strictObject({
+  actor_id: v.optional(uuid()),
+  entity_type: v.optional(v.picklist(['user', 'request', 'comment'], 'must be user, request or comment')),
+  entity_id: v.optional(uuid()),
+  action: v.optional(v.pipe(v.string(), v.regex(/^[a-z_]+\.[a-z_]+$/, 'must look like request.created'))),
+  since: v.optional(time),
+  until: v.optional(time),
+  limit: v.optional(v.string()),
+  cursor: v.optional(v.string()),
+});
+
+/** GET /audit-logs — ADMIN only; newest first. */
+export async function listAuditLogsHandler(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const q = parse(AuditQuery, queryObject(ctx), 'invalid_query');
+  if (actor.role !== 'ADMIN') fail('forbidden', 'only an ADMIN may read the audit log');
+  const { limit, after } = pageArgs(q);
+  const rows = await listAuditLogs(ctx.services.db, {
+    actor: q.actor_id ?? null, entityType: q.entity_type ?? null, entityId: q.entity_id ?? null, action: q.action ?? null,
+    since: q.since ?? null, until: q.until ?? null, after, limit: limit + 1,
+  });
+  return json(200, page(rows, limit, auditView));
+}

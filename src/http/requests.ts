@@ -1,0 +1,240 @@
+// Handlers for requests, their status, assignee, comments and history.
+import * as v from 'valibot';
+import { getUser } from '../db/users.ts';
+import {
+  type AuditRow, type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments,
+  listRequests, requestHistory, type RequestChange, type RequestRow, updateRequest,
+} from '../db/requests.ts';
+import { AppError, fail } from '../errors.ts';
+import {
+  allowedTransitions, AssignSchema, assigneeAfterMove, canView, ChangeStatusSchema, CommentSchema, CreateRequestSchema,
+  isTerminal, ListRequestsQuery, mayAssign, mayEdit, mayMove, transitionError, UpdateRequestSchema,
+} from '../requests.ts';
+import type { Actor } from '../users.ts';
+import { parse } from '../validation.ts';
+import { actorOf, auditMeta, type Ctx, header, json, page, pageArgs, queryObject, type Res } from './context.ts';
+import { idempotent } from './idempotency.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
+
+const requestView = (actor: Actor) => (r: RequestRow) => ({
+  id: r.id, public_id: r.public_id, title: r.title, description: r.description, priority: r.priority, status: r.status,
+  created_by: { id: r.created_by, full_name: r.created_by_name },
+  assignee: r.assignee_id ? { id: r.assignee_id, full_name: r.assignee_name } : null,
+  created_at: r.created_at, updated_at: r.updated_at, resolved_at: r.resolved_at,
+  allowed_transitions: allowedTransitions(actor, r),
+});
+
+const commentView = (c: CommentRow) => ({
+  id: c.id, request_id: c.request_id, author: { id: c.author_id, full_name: c.author_name },
+  body: c.body, internal: c.internal, created_at: c.created_at,
+});
+
+export const auditView = (a: AuditRow) => ({
+  id: a.id, actor: a.actor_id ? { id: a.actor_id, full_name: a.actor_name } : null, action: a.action,
+  entity_type: a.entity_type, entity_id: a.entity_id, changes: a.changes, request_id: a.request_id,
+  ip: a.ip, user_agent: a.user_agent, created_at: a.created_at,
+});
+
+const etag = (r: RequestRow) => `"${r.version}"`;
+const one = (actor: Actor, r: RequestRow, status = 200, headers: Record<string, string> = {}): Res =>
+  json(status, requestView(actor)(r), { ETag: etag(r), ...headers });
+
+const noQuery = (ctx: Ctx) => parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
+
+/** The request behind {ref} (UUID or public_id), or 404 when it is missing or not the caller's to see. */
+async function load(ctx: Ctx): Promise<RequestRow> {
+  const ref = ctx.params.ref;
+  const { db } = ctx.services;
+  const r = UUID.test(ref) ? await getRequest(db, ref.toLowerCase()) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
+  if (!r || !canView(actorOf(ctx), r)) throw new AppError('not_found', `no request ${ref}`);
+  return r;
+}
+
+function checkIfMatch(ctx: Ctx, r: RequestRow): void {
+  const given = header(ctx, 'if-match');
+  if (given === undefined || given.trim() === '*') return;
+  // Strong comparison: a weak tag never matches.
+  if (!given.split(',').map((t) => t.trim()).includes(etag(r))) {
+    fail('precondition_failed', `the request has changed (its ETag is now ${etag(r)}); fetch it again`);
+  }
+}
+
+interface Change {
+  /** Checks that come before If-Match (API.md: 403 before 412). */
+  authorize?: (r: RequestRow) => void;
+  /** The state rules and the new row; may throw 403/409/422. Pure apart from lookups. */
+  decide: (r: RequestRow) => Promise<RequestChange>;
+}
+
+/**
+ * Read, check, write only if nobody wrote in between (the version guard), else read
+ * again: so a racing caller is judged against the request as it now is, and loses with
+ * the 409 or 412 that state deserves. Each attempt is two round trips, no transaction.
+ */
+async function applyChange(ctx: Ctx, change: Change): Promise<Res> {
+  const actor = actorOf(ctx);
+  for (let attempt = 1; ; attempt++) {
+    const r = await load(ctx);
+    change.authorize?.(r);
+    checkIfMatch(ctx, r);
+    const next = await change.decide(r);
+    const updated = await updateRequest(ctx.services.db, r.id, r.version, next, actor.id, auditMeta(ctx));
+    if (updated) {
+      if (updated.status !== r.status) ctx.services.metrics.transition(r.status, updated.status);
+      return one(actor, updated);
+    }
+    if (attempt === 10) throw new Error(`request ${r.id} kept changing under 10 attempts`);
+  }
+}
+
+const unchanged = (r: RequestRow) => ({
+  title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id,
+});
+
+function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
+  const out: Record<string, [unknown, unknown]> = {};
+  for (const k of Object.keys(after)) if (before[k] !== after[k]) out[k] = [before[k], after[k]];
+  return out;
+}
+
+/** The new assignee must be an active AGENT or ADMIN. */
+async function checkAssignee(ctx: Ctx, id: string | null, current: string | null): Promise<void> {
+  if (id === null || id === current) return;
+  const user = await getUser(ctx.services.db, id);
+  if (!user || !user.is_active || user.role === 'EMPLOYEE') {
+    fail('validation_failed', 'the assignee must be an active AGENT or ADMIN', [{ path: 'assignee_id', message: 'must be an active AGENT or ADMIN' }]);
+  }
+}
+
+/** POST /requests */
+export async function createRequest(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const input = parse(CreateRequestSchema, ctx.body);
+  const res = await idempotent(ctx, async (tx) => {
+    const r = await insertRequest(tx, input, actor.id, auditMeta(ctx));
+    ctx.services.metrics.requestCreated();
+    return one(actor, r!, 201, { Location: `/requests/${r!.public_id}` });
+  });
+  return res;
+}
+
+/** GET /requests */
+export async function listRequestsHandler(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const q = parse(ListRequestsQuery, queryObject(ctx), 'invalid_query');
+  const { limit, after } = pageArgs(q);
+  let creator = q.created_by === 'me' ? actor.id : q.created_by ?? null;
+  if (actor.role === 'EMPLOYEE') {
+    // An employee's list is their own requests; asking for someone else's finds nothing.
+    if (creator !== null && creator !== actor.id) return json(200, { items: [], next_cursor: null });
+    creator = actor.id;
+  }
+  const assignee = q.assignee_id === 'me' ? actor.id : q.assignee_id === 'none' ? null : q.assignee_id ?? null;
+  const rows = await listRequests(ctx.services.db, {
+    statuses: q.status ?? null, priority: q.priority ?? null, unassigned: q.assignee_id === 'none', assignee,
+    creator, q: q.q ?? null, createdAfter: q.created_after ?? null, createdBefore: q.created_before ?? null,
+    after, limit: limit + 1,
+  });
+  return json(200, page(rows, limit, requestView(actor)));
+}
+
+/** GET /requests/:ref */
+export async function getRequestHandler(ctx: Ctx) {
+  noQuery(ctx);
+  return one(actorOf(ctx), await load(ctx));
+}
+
+/** PATCH /requests/:ref — title, description, priority. */
+export async function updateRequestHandler(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const input = parse(UpdateRequestSchema, ctx.body);
+  return applyChange(ctx, {
+    authorize: (r) => {
+      if (!mayEdit(actor, r)) fail('forbidden', 'you may not edit this request');
+    },
+    decide: async (r) => {
+      if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
+      const before = unchanged(r);
+      const after = { ...before, ...input };
+      return { ...after, action: 'request.updated', changes: diff(before, after), comment: null };
+    },
+  });
+}
+
+/** PATCH /requests/:ref/status — machine first, then role rules, then the assignee rule. */
+export async function changeStatus(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const input = parse(ChangeStatusSchema, ctx.body);
+  return applyChange(ctx, {
+    decide: async (r) => {
+      const machine = transitionError(r.status, input.status);
+      if (machine) fail(machine, `cannot move ${r.public_id} from ${r.status} to ${input.status}`);
+      const assignee = assigneeAfterMove(actor, r, input.status, input.assignee_id);
+      if (!mayMove(actor, r, input.status, assignee)) fail('forbidden', `you may not move ${r.public_id} to ${input.status}`);
+      if (input.status === 'IN_PROGRESS' && assignee === null) {
+        fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
+      }
+      await checkAssignee(ctx, assignee, r.assignee_id);
+      const before = unchanged(r);
+      const after = { ...before, status: input.status, assignee_id: assignee };
+      return { ...after, action: 'request.status_changed', changes: diff(before, after), comment: input.comment ?? null };
+    },
+  });
+}
+
+/** PATCH /requests/:ref/assignee */
+export async function changeAssignee(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const { assignee_id } = parse(AssignSchema, ctx.body);
+  return applyChange(ctx, {
+    authorize: (r) => {
+      if (!mayAssign(actor, r, assignee_id)) fail('forbidden', 'you may not change who works on this request');
+    },
+    decide: async (r) => {
+      if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
+      if (assignee_id === null && r.status === 'IN_PROGRESS') {
+        fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
+      }
+      await checkAssignee(ctx, assignee_id, r.assignee_id);
+      const before = unchanged(r);
+      const after = { ...before, assignee_id };
+      return { ...after, action: 'request.assigned', changes: diff(before, after), comment: null };
+    },
+  });
+}
+
+/** GET /requests/:ref/history — oldest first. */
+export async function requestHistoryHandler(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const q = parse(v.strictObject({ limit: v.optional(v.string()), cursor: v.optional(v.string()) }), queryObject(ctx), 'invalid_query');
+  const { limit, after } = pageArgs(q);
+  const r = await load(ctx);
+  const rows = await requestHistory(ctx.services.db, r.id, {
+    internal: actor.role !== 'EMPLOYEE', network: actor.role === 'ADMIN', after, limit: limit + 1,
+  });
+  return json(200, page(rows, limit, auditView));
+}
+
+/** POST /requests/:ref/comments */
+export async function addComment(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const input = parse(CommentSchema, ctx.body);
+  const r = await load(ctx);
+  if (input.internal && actor.role === 'EMPLOYEE') fail('forbidden', 'only agents and admins may write internal notes');
+  return idempotent(ctx, async (tx) => {
+    const c = await insertComment(tx, { request_id: r.id, author_id: actor.id, ...input }, auditMeta(ctx));
+    return json(201, commentView(c!));
+  });
+}
+
+/** GET /requests/:ref/comments — newest first; employees never see internal notes. */
+export async function listCommentsHandler(ctx: Ctx) {
+  const actor = actorOf(ctx);
+  const q = parse(v.strictObject({ limit: v.optional(v.string()), cursor: v.optional(v.string()) }), queryObject(ctx), 'invalid_query');
+  const { limit, after } = pageArgs(q);
+  const r = await load(ctx);
+  const rows = await listComments(ctx.services.db, r.id, { internal: actor.role !== 'EMPLOYEE', after, limit: limit + 1 });
+  return json(200, page(rows, limit, commentView));
+}

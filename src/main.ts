@@ -1,0 +1,103 @@
+// The composition root: configuration → database → (migrate, seed) → server; signals.
+//   tsx src/main.ts             migrate, then serve (make run)
+//   tsx src/main.ts migrate     apply pending migrations (make migrate)
+//   tsx src/main.ts migrate --status
+//   tsx src/main.ts seed        demo users and requests (make seed)
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
+import { purgeIdempotencyKeys } from './db/idempotency.ts';
+import { connect, one, type Sql } from './db/index.ts';
+import { describeError, log, setLogLevel } from './log.ts';
+import { migrate, migrationStatus } from './migrate.ts';
+import { printKeys, seed } from './seed.ts';
+
+const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.data');
+
+async function openDatabase(config: Config): Promise<{ db: Sql; embedded?: EmbeddedCluster }> {
+  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }) };
+  const embedded = await startEmbedded({ dataDir: DATA_DIR, onLog: (line) => log.debug('postgres', { line }) });
+  return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), embedded };
+}
+
+async function serve(config: Config, db: Sql, embedded?: EmbeddedCluster): Promise<void> {
+  const applied = await migrate(db);
+  if (applied.length) log.info('migrations applied', { files: applied });
+  // Only the embedded demo database seeds itself; a real DATABASE_URL starts empty (bootstrap).
+  if (embedded && (await one<{ n: number }>(db, 'system/count_users'))!.n === 0) {
+    printKeys(await seed(db, config.API_KEY), (line) => process.stdout.write(line + '\n'));
+  }
+  const { server } = createApp(config, db);
+  const purge = setInterval(() => purgeIdempotencyKeys(db).catch(() => {}), 3_600_000).unref();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  log.info('listening', { url: `http://${config.HOST}:${port}`, database: embedded ? 'embedded' : 'DATABASE_URL' });
+  if (config.LOG_LEVEL !== 'info' && config.LOG_LEVEL !== 'debug') process.stdout.write(`ServiceFlow listening on http://${config.HOST}:${port}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    clearInterval(purge);
+    // Stop accepting; let requests in flight finish, up to SHUTDOWN_TIMEOUT_MS.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
+    await closed;
+    clearTimeout(timer);
+    await db.end({ timeout: 5 });
+    await embedded?.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  setLogLevel(config.LOG_LEVEL);
+  const [command = 'serve', flag] = process.argv.slice(2);
+  const { db, embedded } = await openDatabase(config);
+  if (command === 'serve') return serve(config, db, embedded);
+  try {
+    if (command === 'migrate' && flag === '--status') {
+      for (const m of await migrationStatus(db)) {
+        console.log(`${String(m.version).padStart(4, '0')}_${m.name}  ${m.applied_at ? `applied ${m.applied_at.toISOString()}` : 'pending'}`);
+      }
+    } else if (command === 'migrate') {
+      const applied = await migrate(db);
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
+    } else if (command === 'seed') {
+      await migrate(db);
+      printKeys(await seed(db, config.API_KEY));
+    } else {
+      throw new Error(`unknown command ${command}; use serve, migrate [--status] or seed`);
+    }
+  } finally {
+    await db.end({ timeout: 5 });
+    await embedded?.close();
+  }
+}
+
+main().catch((err) => {
+  log.error('fatal', describeError(err));
+  process.stderr.write(`serviceflow: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+// The numbered-SQL migration runner: sql/migrations/NNNN_name.sql, applied in order,
+// each in its own transaction, recorded with a checksum, under an advisory lock so that
+// two runners starting at once apply each file exactly once.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { SQL_DIR, type Sql } from './db/index.ts';
+
+export interface Migration { version: number; name: string; file: string; checksum: string; text: string }
+export interface MigrationStatus { version: number; name: string; applied_at: Date | null }
+
+const LOCK_KEY = 7_263_001; // any constant shared by every runner
+
+export function readMigrations(dir = path.join(SQL_DIR, 'migrations')): Migration[] {
+  const migrations = fs.readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((file) => {
+      const match = /^(\d{4})_([a-z0-9_]+)\.sql$/.exec(file);
+      if (!match) throw new Error(`migration file name must look like 0001_name.sql: ${file}`);
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      return { version: Number(match[1]), name: match[2], file, text, checksum: crypto.createHash('sha256').update(text).digest('hex') };
+    });
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations must be numbered 0001, 0002, … without gaps: ${m.file}`);
+  });
+  return migrations;
+}
+
+async function ensureTable(sql: Sql): Promise<void> {
+  await sql.unsafe(`create table if not exists schema_migrations (
+    version integer primary key, name text not null, checksum text not null,
+    applied_at timestamptz not null default now())`);
+}
+
+/** Applies pending migrations, each in its own transaction; returns the files applied. Refuses an edited, applied file. */
+export async function migrate(sql: Sql, migrations = readMigrations()): Promise<string[]> {
+  const applied: string[] = [];
+  const conn = await sql.reserve();
+  try {
+    // Held for the whole run: a second runner waits here, then finds nothing to do.
+    await conn`select pg_advisory_lock(${LOCK_KEY})`;
+    await ensureTable(conn as unknown as Sql);
+    const done = new Map((await conn`select version, checksum from schema_migrations`).map((r) => [r.version as number, r.checksum as string]));
+    for (const m of migrations) {
+      const checksum = done.get(m.version);
+      if (checksum !== undefined && checksum !== m.checksum) {
+        throw new Error(`migration ${m.file} was changed after it was applied (checksum differs); add a new migration instead of editing it`);
+      }
+      if (checksum !== undefined) continue;
+      await conn.unsafe('begin');
+      try {
+        await conn.unsafe(m.text);
+        await conn`insert into schema_migrations (version, name, checksum) values (${m.version}, ${m.name}, ${m.checksum})`;
+        await conn.unsafe('commit');
+      } catch (err) {
+        await conn.unsafe('rollback').catch(() => {});
+        throw new Error(`migration ${m.file} failed: ${(err as Error).message}`);
+      }
+      applied.push(m.file);
+    }
+  } finally {
+    await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {});
+    conn.release();
+  }
+  return applied;
+}
+
+export async function migrationStatus(sql: Sql, migrations = readMigrations()): Promise<MigrationStatus[]> {
+  await ensureTable(sql);
+  const done = new Map((await sql`select version, applied_at from schema_migrations`).map((r) => [r.version as number, r.applied_at as Date]));
+  return migrations.map((m) => ({ version: m.version, name: m.name, applied_at: done.get(m.version) ?? null }));
+}

@@ -1,0 +1,46 @@
+// Shared valibot pieces and the one function that turns a failed parse into a 422 or 400.
+import * as v from 'valibot';
+import { AppError, type ErrorCode } from './errors.ts';
+
+const codePoints = (s: string) => [...s].length;
+
+/** A trimmed string whose length in Unicode code points is within min..max. */
+export const text = (min: number, max: number) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.trim(),
+    v.check((s) => codePoints(s) >= min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`),
+    v.check((s) => codePoints(s) <= max, `must be at most ${max} characters`),
+  );
+
+/** An untrimmed string (descriptions, comment bodies) of at most max code points. */
+export const longText = (min: number, max: number) =>
+  v.pipe(
+    v.string('must be a string'),
+    v.check((s) => codePoints(s) >= min, 'must not be empty'),
+    v.check((s) => codePoints(s) <= max, `must be at most ${max} characters`),
+  );
+
+export const email = () =>
+  v.pipe(
+    v.string('must be a string'),
+    v.trim(),
+    v.toLowerCase(),
+    v.check((s) => codePoints(s) <= 254, 'must be at most 254 characters'),
+    v.email('must be a valid email address'),
+  );
+
+export const uuid = (message = 'must be a UUID') => v.pipe(v.string(message), v.uuid(message));
+
+export function parse<S extends v.GenericSchema>(schema: S, input: unknown, code: ErrorCode = 'validation_failed'): v.InferOutput<S> {
+  const result = v.safeParse(schema, input, { abortPipeEarly: true });
+  if (result.success) return result.output;
+  const errors = result.issues.map((issue) => {
+    const path = v.getDotPath(issue) ?? '';
+    if (issue.received === 'undefined') return { path, message: 'is required' };
+    if (issue.type === 'strict_object') return { path, message: path && issue.expected === 'never' ? 'is not a known field' : 'must be a JSON object' };
+    return { path, message: issue.message };
+  });
+  const where = code === 'invalid_query' ? 'query parameters' : 'request body';
+  throw new AppError(code, `the ${where} failed validation: ${errors.map((e) => `${e.path || 'body'} ${e.message}`).join('; ')}`, errors);
+}
