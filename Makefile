@@ -1,0 +1,29 @@
+# ServiceFlow. Without DATABASE_URL every target uses an embedded PostgreSQL (.data/ for
+# run, migrate and seed; a throwaway cluster for test).
+TSX := node_modules/.bin/tsx
+
+.PHONY: run migrate migrate-status seed test test-ui bench typecheck install
+
+node_modules: package.json package-lock.json
+	npm ci
+	@touch node_modules
+
+install: node_modules
+
+run: node_modules
+	$(TSX) src/main.ts
+
+migrate: node_modules
+	$(TSX) src/main.ts migrate $(if $(STATUS),--status)
+
+migrate-status: node_modules
+	$(TSX) src/main.ts migrate --status
+
+seed: node_modules
+	$(TSX) src/main.ts seed
+
+test: node_modules
+	$(TSX) test/run.ts $(FILES)
+
+typecheck: node_modules
+	node_modules/.bin/tsc --noEmit -p .

@@ -1,0 +1,120 @@
+// Test helpers: a fresh database cloned from the migrated template, a real server on
+// port 0, and a small HTTP client. No mocks anywhere.
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
+import postgres from 'postgres';
+import { createApp } from '../src/app.ts';
+import { loadConfig, type Config } from '../src/config.ts';
+import { connect, type Sql } from '../src/db/index.ts';
+import { insertUser } from '../src/db/users.ts';
+import { setLogLevel } from '../src/log.ts';
+import { hashApiKey, newApiKey, type Role } from '../src/users.ts';
+import { databaseUrl } from './db-url.ts';
+
+setLogLevel('silent');
+
+const SERVER = process.env.SF_TEST_SERVER;
+const TEMPLATE = process.env.SF_TEST_TEMPLATE;
+
+/** Creates a fresh, migrated database for one test file; returns its URL. */
+export async function freshDatabase(): Promise<string> {
+  if (!SERVER || !TEMPLATE) throw new Error('run the tests with `make test` (test/run.ts prepares the database)');
+  const name = `${TEMPLATE}_${crypto.randomBytes(4).toString('hex')}`;
+  const maintenance = postgres(SERVER, { max: 1, onnotice: () => {} });
+  try {
+    await maintenance.unsafe(`create database "${name}" template "${TEMPLATE}"`);
+  } finally {
+    await maintenance.end();
+  }
+  return databaseUrl(SERVER, name);
+}
+
+export const testConfig = (env: Record<string, string> = {}): Config =>
+  loadConfig({ RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', LOG_LEVEL: 'silent', ADMIN_BOOTSTRAP_KEY: 'bootstrap-key-for-tests-0123456789', ...env });
+
+export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: any; text: string }
+
+export interface Call { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string }
+
+export interface TestApp {
+  url: string;
+  db: Sql;
+  dbUrl: string;
+  config: Config;
+  call(method: string, path: string, opts?: Call): Promise<Reply>;
+  user(role: Role, name?: string): Promise<{ id: string; key: string; email: string }>;
+  close(): Promise<void>;
+}
+
+/** Sends one request; `raw` sends a body as it is, `body` as JSON. */
+export function request(base: string, method: string, path: string, opts: Call = {}): Promise<Reply> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers['X-API-Key'] = opts.key;
+  let payload: string | undefined = opts.raw;
+  if (opts.body !== undefined) payload = JSON.stringify(opts.body);
+  if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method, headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        let body: unknown = undefined;
+        try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
+        resolve({ status: res.statusCode!, headers: res.headers, body, text });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+let userCounter = 0;
+
+/** A server on port 0 over its own fresh database, closed after the file's tests. */
+export async function startApp(env: Record<string, string> = {}, dbUrl?: string): Promise<TestApp> {
+  const url = dbUrl ?? (await freshDatabase());
+  const config = testConfig(env);
+  const db = connect(url, { max: 20 });
+  const { server } = createApp(config, db);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    db,
+    dbUrl: url,
+    config,
+    call: (method, path, opts) => request(base, method, path, opts),
+    async user(role, name) {
+      const key = newApiKey();
+      const n = ++userCounter;
+      const email = `${role.toLowerCase()}${n}.${crypto.randomBytes(3).toString('hex')}@example.com`;
+      const row = await insertUser(db, { email, full_name: name ?? `${role[0]}${role.slice(1).toLowerCase()} ${n}`, role, keyHash: hashApiKey(key), last4: key.slice(-4) }, null, 'user.created', [null, null, null]);
+      return { id: row!.id, key, email };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.end({ timeout: 5 });
+    },
+  };
+}
+
+/** Starts one app for the whole file: `const app = useApp();` then `app().call(…)` in tests. */
+export function useApp(env: Record<string, string> = {}): () => TestApp {
+  let app: TestApp;
+  before(async () => { app = await startApp(env); });
+  after(async () => { await app?.close(); });
+  return () => app;
+}
+
+export const problem = (reply: Reply, status: number, code: string) => {
+  if (reply.status !== status || reply.body?.code !== code) {
+    throw new Error(`expected ${status} ${code}, got ${reply.status} ${reply.text.slice(0, 300)}`);
+  }
+  if (!String(reply.headers['content-type']).startsWith('application/problem+json')) {
+    throw new Error(`expected application/problem+json, got ${reply.headers['content-type']}`);
+  }
+};
