@@ -1,0 +1,125 @@
+// GET /requests: every filter, keyset pagination under concurrent inserts, and the
+// query plans that keep deep pages as cheap as the first.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { problem, useApp } from './helpers.ts';
+
+describe('listing requests', () => {
+  const app = useApp();
+  let emp: { id: string; key: string };
+  let emp2: { id: string; key: string };
+  let agent: { id: string; key: string };
+  let admin: { id: string; key: string };
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    emp = await app().user('EMPLOYEE');
+    emp2 = await app().user('EMPLOYEE');
+    agent = await app().user('AGENT');
+    admin = await app().user('ADMIN');
+    const make = async (key: string, name: string, body: Record<string, unknown>) => {
+      const r = await app().call('POST', '/requests', { key, body: { title: name, ...body } });
+      ids[name] = r.body.id;
+      return r.body.id;
+    };
+    await make(emp.key, 'Laptop battery swelling', { description: 'The battery bulges under the keyboard', priority: 'URGENT' });
+    await make(emp.key, 'Printer jams on tray two', { priority: 'LOW' });
+    await make(emp2.key, 'Need access to the finance share', { description: 'For the quarterly close' });
+    const taken = await make(emp2.key, 'Monitor flickers', { priority: 'HIGH' });
+    await app().call('PATCH', `/requests/${taken}/status`, { key: agent.key, body: { status: 'IN_PROGRESS' } });
+    const canceled = await make(emp.key, 'Mouse broken', {});
+    await app().call('PATCH', `/requests/${canceled}/status`, { key: emp.key, body: { status: 'CANCELED' } });
+  });
+
+  const titles = async (key: string, qs: string) => {
+    const r = await app().call('GET', `/requests${qs}`, { key });
+    assert.equal(r.status, 200, r.text);
+    return r.body.items.map((x: any) => x.title);
+  };
+
+  test('newest first, and an employee sees only their own', async () => {
+    assert.deepEqual(await titles(emp.key, ''), ['Mouse broken', 'Printer jams on tray two', 'Laptop battery swelling']);
+    assert.equal((await titles(agent.key, '')).length, 5);
+  });
+
+  test('status takes a comma list', async () => {
+    assert.deepEqual(await titles(admin.key, '?status=IN_PROGRESS,CANCELED'), ['Mouse broken', 'Monitor flickers']);
+  });
+
+  test('the queue is status=NEW&assignee_id=none', async () => {
+    assert.deepEqual(await titles(agent.key, '?status=NEW&assignee_id=none'), ['Need access to the finance share', 'Printer jams on tray two', 'Laptop battery swelling']);
+  });
+
+  test('assignee_id accepts me and a UUID; created_by accepts me and a UUID', async () => {
+    assert.deepEqual(await titles(agent.key, '?assignee_id=me'), ['Monitor flickers']);
+    assert.deepEqual(await titles(admin.key, `?assignee_id=${agent.id}`), ['Monitor flickers']);
+    assert.deepEqual(await titles(admin.key, `?created_by=${emp2.id}`), ['Monitor flickers', 'Need access to the finance share']);
+    assert.deepEqual(await titles(emp2.key, '?created_by=me&status=NEW'), ['Need access to the finance share']);
+  });
+
+  test('priority filters', async () => {
+    assert.deepEqual(await titles(admin.key, '?priority=URGENT'), ['Laptop battery swelling']);
+  });
+
+  test('q is full-text over title and description, with stemming', async () => {
+    assert.deepEqual(await titles(admin.key, '?q=batteries'), ['Laptop battery swelling']);
+    assert.deepEqual(await titles(admin.key, '?q=quarterly'), ['Need access to the finance share']);
+    assert.deepEqual(await titles(admin.key, '?q=jammed%20printer'), ['Printer jams on tray two']);
+    assert.deepEqual(await titles(emp2.key, '?q=battery'), [], 'an employee searches only their own');
+  });
+
+  test('created_after and created_before bound the creation time', async () => {
+    const [{ created_at }] = await app().db`select created_at from requests where id = ${ids['Monitor flickers']}`;
+    const at = encodeURIComponent(created_at.toISOString());
+    assert.deepEqual(await titles(admin.key, `?created_after=${at}`), ['Mouse broken', 'Monitor flickers']);
+    assert.deepEqual(await titles(admin.key, `?created_before=${at}`), ['Need access to the finance share', 'Printer jams on tray two', 'Laptop battery swelling']);
+  });
+
+  test('malformed filters and cursors are 400 invalid_query', async () => {
+    for (const qs of ['status=OPEN', 'status=', 'priority=MEDIUM', 'assignee_id=someone', 'created_by=none', 'created_after=yesterday',
+      'limit=abc', 'limit=500', 'cursor=zzz', 'cursor=czoxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMw', 'sort=title', 'status=NEW&status=DONE']) {
+      problem(await app().call('GET', `/requests?${qs}`, { key: admin.key }), 400, 'invalid_query');
+    }
+  });
+});
+
+describe('keyset pagination', () => {
+  const app = useApp();
+
+  test('walking every page finds each row exactly once while new rows are inserted between pages', async () => {
+    const emp = await app().user('EMPLOYEE');
+    const agent = await app().user('AGENT');
+    await app().db`
+      insert into requests (title, created_by)
+      select 'bulk ' || i, ${emp.id}::uuid from generate_series(1, 230) as i`;
+    const existing = new Set((await app().db`select id from requests`).map((r) => r.id));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const r = await app().call('GET', `/requests?limit=37${cursor ? `&cursor=${cursor}` : ''}`, { key: agent.key });
+      assert.equal(r.status, 200);
+      seen.push(...r.body.items.map((x: any) => x.id));
+      cursor = r.body.next_cursor;
+      pages++;
+      // Someone files a request between our pages: it is newer, so it belongs before page one.
+      await app().call('POST', '/requests', { key: emp.key, body: { title: `late ${pages}` } });
+    } while (cursor);
+    assert.equal(seen.length, new Set(seen).size, 'no duplicates');
+    assert.deepEqual(new Set(seen), existing, 'every row that existed at the start, and only those');
+    assert.equal(pages, Math.ceil(230 / 37));
+  });
+
+  test('deep pages use an index scan, not a sort of the table', async () => {
+    const emp = await app().user('EMPLOYEE');
+    await app().db`insert into requests (title, created_by) select 'plan ' || i, ${emp.id}::uuid from generate_series(1, 20000) as i`;
+    await app().db`analyze requests`;
+    const plan = async (sql: string) => (await app().db.unsafe(`explain ${sql}`)).map((r: any) => r['QUERY PLAN']).join('\n');
+    const [{ mid }] = await app().db`select (max(number) - 15000)::text as mid from requests`;
+    const deep = await plan(`select * from request_details where number < ${mid} order by number desc limit 51`);
+    assert.match(deep, /Index Scan Backward using requests_number_key/);
+    assert.doesNotMatch(deep, /Sort/);
+    const queue = await plan(`select * from request_details where status = 'NEW' and assignee_id is null and number < ${mid} order by number desc limit 51`);
+    assert.doesNotMatch(queue, /Sort|Seq Scan on requests/);
+  });
+});
