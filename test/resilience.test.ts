@@ -1,0 +1,133 @@
+// Staying up when things go wrong: a database outage, a graceful shutdown, and several
+// instances on one database. These start real server processes and a real cluster.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { createApp } from '../src/app.ts';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { connect } from '../src/db/index.ts';
+import { migrate } from '../src/migrate.ts';
+import { freshDatabase, problem, request, startApp, testConfig } from './helpers.ts';
+
+interface Proc { base: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }
+
+/** Starts `tsx src/main.ts` on a free port and waits for its "listening" line. */
+async function spawnServer(env: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"msg":"listening","url":"(http:\/\/[^"]+)"/.exec(output);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', () => { clearTimeout(timer); reject(new Error(`server exited: ${output}`)); });
+  });
+  return { base, child, exited, output: () => output };
+}
+
+describe('a database outage', () => {
+  test('routes answer 503 quickly while PostgreSQL is down, readiness follows, and the same process recovers', async () => {
+    const cluster = await startEmbedded();
+    const db = connect(cluster.url, { max: 4 });
+    const { server } = createApp(testConfig(), db);
+    try {
+      await migrate(db);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      const boot = await request(base, 'POST', '/users', { body: { email: 'outage@example.com', full_name: 'O' }, headers: { 'X-Bootstrap-Key': 'bootstrap-key-for-tests-0123456789' } });
+      const key = boot.body.api_key;
+      assert.equal((await request(base, 'GET', '/health/ready')).status, 200);
+
+      await cluster.stop();
+      const started = Date.now();
+      const ready = await request(base, 'GET', '/health/ready');
+      assert.deepEqual([ready.status, ready.body], [503, { status: 'unavailable', database: 'unavailable' }]);
+      assert.equal((await request(base, 'GET', '/health/live')).status, 200);
+      // A key not seen before must be checked against the database, which is gone.
+      const fresh = await request(base, 'GET', '/requests', { key: 'sfk_never_seen_before_0000000000000000000000' });
+      problem(fresh, 503, 'database_unavailable');
+      assert.equal(fresh.headers['retry-after'], '1');
+      await new Promise((r) => setTimeout(r, 1100)); // let the cached authentication expire
+      problem(await request(base, 'POST', '/requests', { key, body: { title: 'during outage' } }), 503, 'database_unavailable');
+      assert.ok(Date.now() - started < 8000, `503s took ${Date.now() - started} ms`);
+
+      await cluster.start();
+      let back = await request(base, 'GET', '/health/ready');
+      for (let i = 0; i < 50 && back.status !== 200; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        back = await request(base, 'GET', '/health/ready');
+      }
+      assert.equal(back.status, 200);
+      const created = await request(base, 'POST', '/requests', { key, body: { title: 'after outage' } });
+      assert.equal(created.status, 201);
+    } finally {
+      server.close();
+      await db.end({ timeout: 1 });
+      await cluster.close();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('on SIGTERM a request in flight completes, new connections are refused, and the process exits 0', async () => {
+    const app = await startApp();
+    const proc = await spawnServer({ DATABASE_URL: app.dbUrl, SHUTDOWN_TIMEOUT_MS: '5000' });
+    try {
+      const emp = await app.user('EMPLOYEE');
+      const created = await request(proc.base, 'POST', '/requests', { key: emp.key, body: { title: 'in flight' } });
+      // Hold the row so the next edit waits inside the server, then stop the server.
+      const holder = await app.db.reserve();
+      await holder`begin`;
+      await holder`select 1 from requests where id = ${created.body.id} for update`;
+      const inFlight = request(proc.base, 'PATCH', `/requests/${created.body.id}`, { key: emp.key, body: { title: 'finished during shutdown' } });
+      await new Promise((r) => setTimeout(r, 300));
+      proc.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      await assert.rejects(request(proc.base, 'GET', '/health'), { code: 'ECONNREFUSED' });
+      await holder`commit`;
+      holder.release();
+      const done = await inFlight;
+      assert.equal(done.status, 200);
+      assert.equal(done.body.title, 'finished during shutdown');
+      assert.equal(await proc.exited, 0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      await app.close();
+    }
+  });
+});
+
+describe('several instances on one database', () => {
+  test('two server processes race the same status change: exactly one wins', async () => {
+    const dbUrl = await freshDatabase();
+    const app = await startApp({}, dbUrl);
+    const [one, two] = await Promise.all([spawnServer({ DATABASE_URL: dbUrl }), spawnServer({ DATABASE_URL: dbUrl })]);
+    try {
+      const emp = await app.user('EMPLOYEE');
+      const agents = await Promise.all(Array.from({ length: 10 }, () => app.user('AGENT')));
+      const req = await request(one.base, 'POST', '/requests', { key: emp.key, body: { title: 'two instances' } });
+      const replies = await Promise.all(agents.map((a, i) =>
+        request(i % 2 ? one.base : two.base, 'PATCH', `/requests/${req.body.id}/status`, { key: a.key, body: { status: 'IN_PROGRESS' } })));
+      assert.equal(replies.filter((r) => r.status === 200).length, 1);
+      assert.equal(replies.filter((r) => r.status === 409).length, 9);
+      // A key rotated through one instance stops working on the other within a second.
+      const rotated = await request(one.base, 'POST', '/users/me/api-key/rotate', { key: emp.key });
+      assert.equal(rotated.status, 200);
+      await new Promise((r) => setTimeout(r, 1100));
+      problem(await request(two.base, 'GET', '/users/me', { key: emp.key }), 401, 'invalid_api_key');
+    } finally {
+      one.child.kill('SIGTERM');
+      two.child.kill('SIGTERM');
+      await Promise.all([one.exited, two.exited]);
+      await app.close();
+    }
+  });
+});
