@@ -11,6 +11,7 @@ import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
 import { hashApiKey, newApiKey, type Role } from '../src/users.ts';
+import { checkResponse } from './contract.ts';
 import { databaseUrl } from './db-url.ts';
 
 setLogLevel('silent');
@@ -63,6 +64,11 @@ export function request(base: string, method: string, path: string, opts: Call =
       res.on('end', () => {
         let body: unknown = undefined;
         try { body = text ? JSON.parse(text) : undefined; } catch { body = undefined; }
+        try {
+          checkResponse(method, path, res.statusCode!, res.headers['content-type'], body);
+        } catch (err) {
+          return reject(err);
+        }
         resolve({ status: res.statusCode!, headers: res.headers, body, text });
       });
     });

@@ -34,6 +34,8 @@ export interface Res {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+  /** An RFC 9457 problem (application/problem+json). */
+  problem?: boolean;
   /** A non-JSON body (the docs page, metrics). */
   raw?: { contentType: string; text: string };
 }

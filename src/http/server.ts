@@ -160,7 +160,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       all['Content-Type'] = out.raw.contentType;
       payload = out.raw.text;
     } else if (out.body !== undefined && out.status !== 204) {
-      all['Content-Type'] = out.status >= 400 ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8';
+      all['Content-Type'] = out.problem ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8';
       payload = JSON.stringify(out.body);
     }
     all['Content-Length'] = String(Buffer.byteLength(payload));
@@ -189,7 +189,8 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       const err = toAppError(thrown);
       if (err.code === 'internal_error') log.error('unhandled error', { request_id: requestId, route: ctx.route, ...describeError(thrown) });
       if (err.code === 'database_unavailable') log.warn('database unavailable', { request_id: requestId, route: ctx.route, ...describeError(thrown) });
-      out = { status: problemBody(err, ctx.path, requestId).status, body: problemBody(err, ctx.path, requestId), headers: err.headers };
+      const body = problemBody(err, ctx.path, requestId);
+      out = { status: body.status, body, headers: err.headers, problem: true };
     }
     try {
       send(req, res, out, headers);
