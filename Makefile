@@ -27,3 +27,7 @@ test: node_modules
 
 typecheck: node_modules
 	node_modules/.bin/tsc --noEmit -p .
+
+# Load test: ServiceFlow beside pgbench's ceiling for the same SQL (BENCH_DURATION seconds a scenario).
+bench: node_modules
+	$(TSX) test/bench/run.ts

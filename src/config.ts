@@ -38,6 +38,8 @@ const EnvSchema = v.object({
     '',
   ),
   SHUTDOWN_TIMEOUT_MS: v.optional(int(0, 600_000), '10000'),
+  // Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset.
+  DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
 });
 
 export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;

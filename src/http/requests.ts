@@ -99,9 +99,10 @@ function diff(before: Record<string, unknown>, after: Record<string, unknown>): 
   return out;
 }
 
-/** The new assignee must be an active AGENT or ADMIN. */
+/** The new assignee must be an active AGENT or ADMIN (the authenticated caller already is one, if not an EMPLOYEE). */
 async function checkAssignee(ctx: Ctx, id: string | null, current: string | null): Promise<void> {
-  if (id === null || id === current) return;
+  const actor = actorOf(ctx);
+  if (id === null || id === current || (id === actor.id && actor.role !== 'EMPLOYEE')) return;
   const user = await getUser(ctx.services.db, id);
   if (!user || !user.is_active || user.role === 'EMPLOYEE') {
     fail('validation_failed', 'the assignee must be an active AGENT or ADMIN', [{ path: 'assignee_id', message: 'must be an active AGENT or ADMIN' }]);

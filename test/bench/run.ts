@@ -1,0 +1,272 @@
+// `make bench`: ServiceFlow in production mode under autocannon at 32 connections, beside
+// pgbench running the very SQL files each scenario's handler executes (the database's own
+// ceiling on this machine), at 20 000 and at 200 000 requests. Figures go to stdout as a
+// table and to bench-results/<time>.json.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { startEmbedded, type EmbeddedCluster } from '../../src/db/embedded.ts';
+import { SQL_DIR } from '../../src/db/index.ts';
+import { hashApiKey } from '../../src/users.ts';
+import { databaseUrl } from '../db-url.ts';
+import { pgbenchScript, type Param } from './pgbench.ts';
+
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const CONNECTIONS = 32;
+const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
+
+interface Server { base: string; child: ChildProcess }
+
+async function startServer(env: Record<string, string>): Promise<Server & { readyMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const base = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c) => {
+      out += c;
+      const m = /listening[^\n]*?(http:\/\/[\d.]+:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', () => reject(new Error(`server exited: ${out}`)));
+  });
+  while ((await fetch(`${base}/health/ready`).catch(() => null))?.status !== 200) await new Promise((r) => setTimeout(r, 20));
+  return { base, child, readyMs: performance.now() - started };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  const exited = new Promise((r) => s.child.once('exit', r));
+  s.child.kill('SIGTERM');
+  await exited;
+}
+
+/** Cold start: first-ever start (initdb, migrate, seed) and a start on an initialised data directory. */
+async function coldStart(): Promise<{ first_ms: number; warm_ms: number }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-bench-cold-'));
+  fs.chmodSync(dir, 0o755);
+  const env = { DATABASE_URL: '', DATABASE_URL_POSTGRES: '', DATA_DIR: dir, LOG_LEVEL: 'warn' };
+  const first = await startServer(env);
+  await stopServer(first);
+  const warm = await startServer(env);
+  await stopServer(warm);
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { first_ms: Math.round(first.readyMs), warm_ms: Math.round(warm.readyMs) };
+}
+
+async function api(base: string, method: string, p: string, key: string | null, body?: unknown) {
+  const res = await fetch(base + p, {
+    method, headers: { ...(key ? { 'X-API-Key': key } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const WORDS = ['printer', 'laptop', 'vpn', 'monitor', 'password', 'badge', 'desk', 'email', 'phone', 'license'];
+const title = (i: number) => `${WORDS[i % WORDS.length]} issue number ${i}`;
+
+interface Result { scenario: string; rows: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; ceiling_tps: number | null; share: number | null }
+
+async function load(name: string, base: string, opts: Partial<autocannon.Options>): Promise<Omit<Result, 'ceiling_tps' | 'share' | 'rows'>> {
+  const r = await autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, ...opts } as autocannon.Options);
+  return { scenario: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+}
+
+function pgbench(server: string, script: string, defines: Record<string, string>, transactionsPerRequest = 1): number | null {
+  if (spawnSync('pgbench', ['--version']).status !== 0) return null;
+  const url = new URL(server);
+  const file = path.join(os.tmpdir(), `sf-pgbench-${crypto.randomBytes(4).toString('hex')}.sql`);
+  fs.writeFileSync(file, script);
+  const args = ['-n', '-M', 'prepared', '-c', String(CONNECTIONS), '-j', '2', '-T', String(DURATION), '-f', file,
+    '-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), ...Object.entries(defines).flatMap(([k, v]) => ['-D', `${k}=${v}`]), url.pathname.slice(1)];
+  const r = spawnSync('pgbench', args, {
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password), PGOPTIONS: '-c plan_cache_mode=force_custom_plan' },
+  });
+  fs.rmSync(file);
+  const tps = /tps = ([\d.]+)/.exec(r.stdout)?.[1];
+  if (!tps || r.status !== 0) {
+    progress(`pgbench failed: ${(r.stderr || r.stdout).trim().split('\n').slice(0, 4).join(' | ')}`);
+    return null;
+  }
+  return Number(tps) / transactionsPerRequest;
+}
+
+async function main() {
+  const results: Result[] = [];
+  let cluster: EmbeddedCluster | undefined;
+  const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
+  progress('measuring cold start');
+  const cold = await coldStart();
+  progress(`cold start: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
+
+  let serverUrl: string;
+  if (given) {
+    serverUrl = given;
+  } else {
+    cluster = await startEmbedded();
+    serverUrl = cluster.url;
+  }
+  const dbName = `sf_bench_${Date.now().toString(36)}`;
+  const maintenance = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await maintenance.unsafe(`create database "${dbName}"`);
+  const dbUrl = databaseUrl(serverUrl, dbName);
+  const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
+  const bootstrap = crypto.randomBytes(24).toString('base64url');
+  const server = await startServer({ DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap });
+  try {
+    const base = server.base;
+    progress('seeding users through the API');
+    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const agent = await api(base, 'POST', '/users', admin, { email: 'bench-agent@example.com', full_name: 'Bench Agent', role: 'AGENT' });
+    const employees = await Promise.all(Array.from({ length: 20 }, (_, i) => api(base, 'POST', '/users', admin, { email: `bench-emp${i}@example.com`, full_name: `Employee ${i}` })));
+    progress('seeding 20 000 requests through the API (32 connections)');
+    let next = 0;
+    const seedStarted = performance.now();
+    await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
+      while (next < 20_000) {
+        const i = next++;
+        await api(base, 'POST', '/requests', employees[i % 20].api_key, { title: title(i), description: `Reported by employee ${i % 20}.`, priority: 'NORMAL' });
+      }
+    }));
+    progress(`seeded in ${Math.round(performance.now() - seedStarted)} ms`);
+    await sql`analyze`;
+
+    const agentKey = agent.api_key as string;
+    const empKey = employees[0].api_key as string;
+    const hash = (k: string) => `\\x${hashApiKey(k).toString('hex')}`;
+    const q = (f: string) => fs.readFileSync(path.join(SQL_DIR, 'queries', `${f}.sql`), 'utf8');
+    const auth = (key: string): [string, Param[]] => [q('users/find_actor_by_key_hash'), [{ value: hash(key) }]];
+    const NULL: Param = { literal: 'NULL' };
+    const list = (over: Record<number, Param>): [string, Param[]] => {
+      const params: Param[] = [NULL, NULL, { literal: 'false' }, NULL, NULL, NULL, NULL, NULL, NULL, { literal: '51' }];
+      for (const [i, p] of Object.entries(over)) params[Number(i) - 1] = p;
+      return [q('requests/list_requests'), params];
+    };
+
+    async function reads(rows: number) {
+      const [{ max }] = await sql`select max(number)::bigint as max from requests`;
+      const maxN = Number(max);
+      // The cursor of a page ~19 000 rows in, reached by walking pages like a client would.
+      let cursor: string | null = null;
+      for (let walked = 0; walked < 19_000; walked += 100) {
+        cursor = (await api(base, 'GET', `/requests?limit=100${cursor ? `&cursor=${cursor}` : ''}`, agentKey)).next_cursor;
+      }
+      const deepAfter = Buffer.from(cursor!, 'base64url').toString().slice(2);
+      const scenarios: { name: string; opts: Partial<autocannon.Options>; ceiling: [string, Param[]][]; defines?: Record<string, string> }[] = [
+        {
+          name: 'get_one',
+          opts: { requests: [{ method: 'GET', headers: { 'x-api-key': agentKey }, setupRequest: (r: any) => ({ ...r, path: `/requests/REQ-${1 + Math.floor(Math.random() * maxN)}` }) }] },
+          ceiling: [auth(agentKey), [q('requests/get_request_by_public_id'), [{ expr: `('REQ-' || :n)` }]]],
+          defines: { max: String(maxN) },
+        },
+        { name: 'list_page', opts: { requests: [{ method: 'GET', path: '/requests', headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), list({})] },
+        { name: 'list_page_employee', opts: { requests: [{ method: 'GET', path: '/requests', headers: { 'x-api-key': empKey } }] }, ceiling: [auth(empKey), list({ 5: { value: employees[0].id } })] },
+        { name: 'list_filtered', opts: { requests: [{ method: 'GET', path: '/requests?status=NEW&assignee_id=none', headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), list({ 1: { literal: `'{NEW}'` }, 3: { literal: 'true' } })] },
+        { name: 'search', opts: { requests: [{ method: 'GET', path: '/requests?q=printer', headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), list({ 6: { literal: `'printer'` } })] },
+        { name: 'list_deep', opts: { requests: [{ method: 'GET', path: `/requests?cursor=${cursor}`, headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), list({ 9: { literal: deepAfter } })] },
+      ];
+      for (const s of scenarios) {
+        progress(`${s.name} at ${rows} rows: ServiceFlow`);
+        const ours = await load(s.name, base, s.opts);
+        progress(`${s.name} at ${rows} rows: pgbench ceiling`);
+        const ceiling = pgbench(dbUrl, pgbenchScript(s.ceiling, s.name === 'get_one' ? '\\set n random(1, :max)\n' : ''), s.defines ?? {});
+        results.push({ ...ours, rows, ceiling_tps: ceiling && Math.round(ceiling), share: ceiling && Math.round((ours.rps / ceiling) * 100) / 100 });
+      }
+    }
+
+    await reads(20_000);
+
+    // Writes at 20 000 rows.
+    progress('create: ServiceFlow');
+    const create = await load('create', base, { requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }] });
+    progress('create: pgbench ceiling');
+    const createCeiling = pgbench(dbUrl, pgbenchScript([auth(empKey), [q('requests/insert_request'), [{ literal: `'bench create'` }, { literal: `'load'` }, { literal: `'LOW'` }, { value: employees[0].id }, { literal: `'bench'` }, { literal: `'127.0.0.1'` }, { literal: `'pgbench'` }]]]), {});
+    results.push({ ...create, rows: 20_000, ceiling_tps: createCeiling && Math.round(createCeiling), share: createCeiling && Math.round((create.rps / createCeiling) * 100) / 100 });
+
+    // take_and_close: each NEW request once, oldest first; pgbench works its own range of rows.
+    const pool = (await sql`select public_id, number::int as n from requests where status = 'NEW' and assignee_id is null and title <> 'bench create' order by number`).map((r) => r.public_id as string);
+    const half = Math.floor(pool.length / 2);
+    let taken = 0;
+    progress('take_and_close: ServiceFlow');
+    const move = (status: string) => ({
+      method: 'PATCH' as const, headers: { 'x-api-key': agentKey, 'content-type': 'application/json' }, body: JSON.stringify({ status }),
+    });
+    const tac = await load('take_and_close', base, {
+      requests: [
+        { ...move('IN_PROGRESS'), setupRequest: (r: any, ctx: any) => { ctx.ref = pool[taken++ % half]; return { ...r, path: `/requests/${ctx.ref}/status` }; } },
+        { ...move('DONE'), setupRequest: (r: any, ctx: any) => ({ ...r, path: `/requests/${ctx.ref}/status` }) },
+      ],
+    });
+    progress('take_and_close: pgbench ceiling');
+    const get = q('requests/get_request');
+    const upd = q('requests/update_request');
+    const idOf = `(select id from requests where number = :n)`;
+    const versionOf = `(select version from requests where number = :n)`;
+    const moveParams = (status: string, changes: string): Param[] => [
+      { expr: idOf }, { expr: versionOf }, { expr: `(select title from requests where number = :n)` }, { expr: `(select description from requests where number = :n)` },
+      { literal: `'NORMAL'` }, { literal: `'${status}'` }, { value: agent.id }, { value: agent.id }, { literal: `'request.status_changed'` },
+      { literal: `'${changes}'` }, NULL, { literal: `'bench'` }, { literal: `'127.0.0.1'` }, { literal: `'pgbench'` },
+    ];
+    const tacScript = pgbenchScript([
+      auth(agentKey), [get, [{ expr: idOf }]], [upd, moveParams('IN_PROGRESS', '{"status": ["NEW", "IN_PROGRESS"]}')],
+      auth(agentKey), [get, [{ expr: idOf }]], [upd, moveParams('DONE', '{"status": ["IN_PROGRESS", "DONE"]}')],
+    ], `\\set i :i + 1\n\\set n :first + :client_id * 3000 + :i\n`);
+    // Each pgbench client walks its own stride of 3000 fresh NEW requests, each once.
+    await sql`insert into requests (title, created_by) select 'pgbench pool', ${employees[1].id}::uuid from generate_series(1, ${CONNECTIONS * 3000})`;
+    const [{ lo }] = await sql`select min(number)::int as lo from requests where title = 'pgbench pool'`;
+    const tacCeiling = pgbench(dbUrl, tacScript, { first: String(lo - 1), i: '0' }, 2);
+    results.push({ ...tac, rows: 20_000, ceiling_tps: tacCeiling && Math.round(tacCeiling), share: tacCeiling && Math.round(((tac.rps / 2) / tacCeiling) * 100) / 100 });
+
+    progress('adding rows up to 200 000 (bulk SQL)');
+    const [{ n: have }] = await sql`select count(*)::int as n from requests`;
+    await sql`
+      insert into requests (title, description, created_by)
+      select ${WORDS[0]} || ' bulk ' || i, 'bulk row', (${sql.array(employees.map((e: any) => e.id))}::uuid[])[1 + i % 20]
+      from generate_series(1, ${200_000 - have}) as i`;
+    await sql`update requests set title = (${sql.array(WORDS)}::text[])[1 + (number % 10)] || ' bulk ' || number where title like 'printer bulk %'`;
+    await sql`vacuum analyze requests`.catch(() => sql`analyze requests`);
+    await reads(200_000);
+
+    report(results, cold);
+  } finally {
+    await stopServer(server).catch(() => {});
+    await sql.end();
+    await maintenance.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
+    await maintenance.end();
+    await cluster?.close();
+  }
+}
+
+function report(results: Result[], cold: { first_ms: number; warm_ms: number }) {
+  const lines = [
+    `| scenario | rows | req/s | p50 ms | p99 ms | non-2xx | pgbench tps | share |`,
+    `|---|---:|---:|---:|---:|---:|---:|---:|`,
+    ...results.map((r) => `| ${r.scenario} | ${r.rows} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${r.ceiling_tps ?? '—'} | ${r.share === null ? '—' : `${Math.round(r.share * 100)}%`} |`),
+  ];
+  const at = (name: string, rows: number) => results.find((r) => r.scenario === name && r.rows === rows);
+  const ratios = ['get_one', 'list_page', 'list_page_employee', 'list_filtered', 'search', 'list_deep'].map((name) => {
+    const a = at(name, 20_000)!;
+    const b = at(name, 200_000)!;
+    return { scenario: name, cost_ratio_200k: Math.round((a.rps / b.rps) * 100) / 100 };
+  });
+  const deep = Math.round((at('list_page', 20_000)!.rps / at('list_deep', 20_000)!.rps) * 100) / 100;
+  console.log('\n' + lines.join('\n'));
+  console.log(`\n200 000 vs 20 000 rows (cost ratio, 1.0 = same): ${ratios.map((r) => `${r.scenario} ${r.cost_ratio_200k}×`).join(', ')}`);
+  console.log(`list_deep vs list_page cost at 20 000 rows: ${deep}×`);
+  console.log(`cold start to /health/ready: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION} s per scenario, ${CONNECTIONS} connections`);
+  fs.mkdirSync('bench-results', { recursive: true });
+  const out = path.join('bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(out, JSON.stringify({ results, ratios, list_deep_vs_first: deep, cold_start: cold, duration_s: DURATION, connections: CONNECTIONS }, null, 2));
+  console.log(`figures written to ${out}`);
+}
+
+main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
