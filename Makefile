@@ -31,3 +31,7 @@ typecheck: node_modules
 # Load test: ServiceFlow beside pgbench's ceiling for the same SQL (BENCH_DURATION seconds a scenario).
 bench: node_modules
 	$(TSX) test/bench/run.ts
+
+# The web console in headless Chromium (Debian's chromium; apt-get install chromium).
+test-ui: node_modules
+	$(TSX) test/run.ts test/ui/console.test.ts

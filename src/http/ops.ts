@@ -13,7 +13,6 @@ import { auditView } from './requests.ts';
 
 const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
 const OPENAPI = fs.readFileSync(path.join(DOCS_DIR, 'openapi.json'), 'utf8');
-const DOCS_PAGE = fs.readFileSync(path.join(DOCS_DIR, 'api.html'), 'utf8');
 
 /** GET /health, GET /health/live — the process is up. */
 export async function live(_ctx: Ctx) {
@@ -38,24 +37,27 @@ export async function openapi(_ctx: Ctx) {
   return { status: 200, raw: { contentType: 'application/json; charset=utf-8', text: OPENAPI } };
 }
 
-/** GET /docs — a page that renders the document with a local script, no network. */
-export async function docs(_ctx: Ctx) {
-  return {
-    status: 200,
-    headers: {
-      'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
-      'Cache-Control': 'no-cache',
-    },
-    raw: { contentType: 'text/html; charset=utf-8', text: DOCS_PAGE },
-  };
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+/** A static file read once at start-up; pages get a strict Content-Security-Policy (no inline code, nothing remote). */
+export function staticFile(file: string) {
+  const text = fs.readFileSync(file, 'utf8');
+  const contentType = TYPES[path.extname(file)];
+  const headers: Record<string, string> = { 'Cache-Control': 'no-cache', 'Content-Security-Policy': PAGE_CSP };
+  return async (_ctx: Ctx) => ({ status: 200, headers, raw: { contentType, text } });
 }
 
-/** GET /docs/api.js, GET /docs/api.css — the page's own script and style. */
-export function docsAsset(file: 'api.js' | 'api.css') {
-  const text = fs.readFileSync(path.join(DOCS_DIR, file), 'utf8');
-  const contentType = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8';
-  return async (_ctx: Ctx) => ({ status: 200, headers: { 'Cache-Control': 'no-cache' }, raw: { contentType, text } });
-}
+/** GET /docs and its assets: the OpenAPI document rendered by a local script. */
+export const docsPage = staticFile(path.join(DOCS_DIR, 'api.html'));
+export const docsScript = staticFile(path.join(DOCS_DIR, 'api.js'));
+export const docsStyle = staticFile(path.join(DOCS_DIR, 'api.css'));
+
+/** GET / and its assets: the web console. */
+const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
+export const consolePage = staticFile(path.join(WEB_DIR, 'index.html'));
+export const consoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
+export const consoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function metrics(ctx: Ctx) {

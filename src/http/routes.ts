@@ -1,5 +1,7 @@
 // The route table: one line per endpoint. Static paths come before parameters.
-import { docs, docsAsset, listAuditLogsHandler, live, metrics, openapi, ready } from './ops.ts';
+import {
+  consolePage, consoleScript, consoleStyle, docsPage, docsScript, docsStyle, listAuditLogsHandler, live, metrics, openapi, ready,
+} from './ops.ts';
 import {
   addComment, changeAssignee, changeStatus, createRequest, getRequestHandler, listCommentsHandler,
   listRequestsHandler, requestHistoryHandler, updateRequestHandler,
@@ -15,9 +17,12 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/health/ready', handler: ready, auth: 'public' },
   { method: 'GET', path: '/metrics', handler: metrics, auth: 'public' },
   { method: 'GET', path: '/openapi.json', handler: openapi, auth: 'public' },
-  { method: 'GET', path: '/docs', handler: docs, auth: 'public' },
-  { method: 'GET', path: '/docs/api.js', handler: docsAsset('api.js'), auth: 'public' },
-  { method: 'GET', path: '/docs/api.css', handler: docsAsset('api.css'), auth: 'public' },
+  { method: 'GET', path: '/docs', handler: docsPage, auth: 'public' },
+  { method: 'GET', path: '/docs/api.js', handler: docsScript, auth: 'public' },
+  { method: 'GET', path: '/docs/api.css', handler: docsStyle, auth: 'public' },
+  { method: 'GET', path: '/', handler: consolePage, auth: 'public' },
+  { method: 'GET', path: '/ui/app.js', handler: consoleScript, auth: 'public' },
+  { method: 'GET', path: '/ui/app.css', handler: consoleStyle, auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: listRolesHandler, auth: 'key' },
   { method: 'POST', path: '/users', handler: createUser, auth: 'bootstrap' },
