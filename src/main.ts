@@ -18,7 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function openDatabase(config: Config): Promise<{ db: Sql; embedded?: EmbeddedCluster }> {
   if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }) };
-  const embedded = await startEmbedded({ dataDir: path.resolve(ROOT, config.DATA_DIR), onLog: (line) => log.debug('postgres', { line }) });
+  const embedded = await startEmbedded({ dataDir: path.resolve(ROOT, config.DATA_DIR), onLog: (line) => log.debug('postgres', { line }),
+    onNotice: (message) => log.warn(message),
+  });
   return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), embedded };
 }
 

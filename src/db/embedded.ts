@@ -24,6 +24,8 @@ interface Options {
   /** Persistent data directory; omitted → a throwaway cluster under the system temp dir. */
   dataDir?: string;
   onLog?: (line: string) => void;
+  /** Things the operator should know (where the data went). */
+  onNotice?: (message: string) => void;
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -105,7 +107,7 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
     if (!reachable(root, ids)) {
       root = path.join('/var/tmp', `serviceflow-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
       fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-      opts.onLog?.(`the postgres user cannot reach ${opts.dataDir}; keeping the embedded data in ${root}`);
+      opts.onNotice?.(`the postgres user cannot reach ${opts.dataDir}; keeping the embedded data in ${root}`);
     }
   } else {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'serviceflow-test-'));
