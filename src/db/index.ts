@@ -28,13 +28,18 @@ let inFlight = 0;
 /** Statements sent and not yet answered: the pool is busy with min(inFlight, max) of them. */
 export const queriesInFlight = () => inFlight;
 
-/** Runs sql/queries/<name>.sql as a prepared statement with positional parameters. */
-export async function query<T extends Row = Row>(db: Tx, name: string, params: unknown[] = []): Promise<T[]> {
+/**
+ * Runs sql/queries/<name>.sql with positional parameters as a named prepared statement,
+ * whose plan PostgreSQL caches. `replan` sends it unnamed instead, so it is planned for
+ * the values of each call: for the filter statements written as `$n is null or …`,
+ * where one cached plan could not know which filters are on.
+ */
+export async function query<T extends Row = Row>(db: Tx, name: string, params: unknown[] = [], replan = false): Promise<T[]> {
   const text = QUERIES.get(name);
   if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
   inFlight++;
   try {
-    return (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: true })) as unknown as T[];
+    return (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   } finally {
     inFlight--;
   }
@@ -55,8 +60,6 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
     onnotice: () => {},
     connection: {
       application_name: opts.applicationName ?? 'serviceflow',
-      // The list queries use "$n is null or …" filters; a generic plan would ignore them.
-      plan_cache_mode: 'force_custom_plan',
       statement_timeout: 15_000,
       idle_in_transaction_session_timeout: 30_000,
     },

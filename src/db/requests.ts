@@ -31,10 +31,24 @@ export interface RequestFilter {
   after: string | null; limit: number;
 }
 
-export const listRequests = (db: Tx, f: RequestFilter) =>
-  query<RequestRow>(db, 'requests/list_requests', [
+/**
+ * The hot shapes (everything, one person's, the queue) have statements of their own with
+ * cached plans; any other mix of filters goes to the general statement, planned per call.
+ */
+export function listRequests(db: Tx, f: RequestFilter): Promise<RequestRow[]> {
+  const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore;
+  if (only(!f.statuses && !f.unassigned)) {
+    return f.creator
+      ? query<RequestRow>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit])
+      : query<RequestRow>(db, 'requests/list_recent', [f.after, f.limit]);
+  }
+  if (only(f.unassigned && !f.creator && f.statuses?.length === 1 && f.statuses[0] === 'NEW')) {
+    return query<RequestRow>(db, 'requests/list_queue', [f.after, f.limit]);
+  }
+  return query<RequestRow>(db, 'requests/list_requests', [
     f.statuses, f.priority, f.unassigned, f.assignee, f.creator, f.q, f.createdAfter, f.createdBefore, f.after, f.limit,
-  ]);
+  ], true);
+}
 
 export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string }, creator: string, audit: Audit) =>
   one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit]);
@@ -63,4 +77,4 @@ export const listComments = (db: Tx, requestId: string, o: { internal: boolean; 
 export const listAuditLogs = (db: Tx, f: {
   actor: string | null; entityType: string | null; entityId: string | null; action: string | null;
   since: string | null; until: string | null; after: string | null; limit: number;
-}) => query<AuditRow>(db, 'audit/list_audit_logs', [f.actor, f.entityType, f.entityId, f.action, f.since, f.until, f.after, f.limit]);
+}) => query<AuditRow>(db, 'audit/list_audit_logs', [f.actor, f.entityType, f.entityId, f.action, f.since, f.until, f.after, f.limit], true);

@@ -20,7 +20,7 @@ export const getUser = (db: Tx, id: string) => one<UserRow>(db, 'users/get_user'
 export const getUserByEmail = (db: Tx, email: string) => one<UserRow>(db, 'users/get_user_by_email', [email]);
 
 export const listUsers = (db: Tx, f: { role: Role | null; is_active: boolean | null; pattern: string | null; after: string | null; limit: number }) =>
-  query<UserRow & { seq: string }>(db, 'users/list_users', [f.role, f.is_active, f.pattern, f.after, f.limit]);
+  query<UserRow & { seq: string }>(db, 'users/list_users', [f.role, f.is_active, f.pattern, f.after, f.limit], true);
 
 export const updateUser = (db: Tx, id: string, f: { full_name?: string; role?: Role; is_active?: boolean }, actorId: string, audit: Audit) =>
   one<UserRow>(db, 'users/update_user', [id, f.full_name ?? null, f.role ?? null, f.is_active ?? null, actorId, ...audit]);

@@ -1,6 +1,7 @@
--- Newest first, keyset on number. A null parameter means "no such filter"; the pool runs
--- with plan_cache_mode = force_custom_plan, so each filter that is off folds away and the
--- planner picks the index of the ones that are on.
+-- Any mix of filters, newest first, keyset on number. A null parameter means "no such
+-- filter"; src/db/requests.ts sends this statement unnamed, so it is planned for each
+-- call's values: a filter that is off folds away and the planner picks the index of the
+-- ones that are on. (The hot shapes have statements of their own with cached plans.)
 -- $1 statuses, $2 priority, $3 only unassigned, $4 assignee, $5 creator, $6 full-text query,
 -- $7 created at or after, $8 created before, $9 after this cursor, $10 limit.
 select number::text as seq, id, public_id, title, description, priority, status, created_by, created_by_name, assignee_id, assignee_name, version, created_at, updated_at, resolved_at
