@@ -1,6 +1,7 @@
 // GET /requests: every filter, keyset pagination under concurrent inserts, and the
 // query plans that keep deep pages as cheap as the first.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { problem, useApp } from './helpers.ts';
 
@@ -110,16 +111,32 @@ describe('keyset pagination', () => {
     assert.equal(pages, Math.ceil(230 / 37));
   });
 
-  test('deep pages use an index scan, not a sort of the table', async () => {
+  test('deep pages and the queue use an index scan from the cursor, not a sort of the table', async () => {
     const emp = await app().user('EMPLOYEE');
     await app().db`insert into requests (title, created_by) select 'plan ' || i, ${emp.id}::uuid from generate_series(1, 20000) as i`;
     await app().db`analyze requests`;
-    const plan = async (sql: string) => (await app().db.unsafe(`explain ${sql}`)).map((r: any) => r['QUERY PLAN']).join('\n');
     const [{ mid }] = await app().db`select (max(number) - 15000)::text as mid from requests`;
-    const deep = await plan(`select * from request_details where number < ${mid} order by number desc limit 51`);
+    // The plan each statement file gets as a cached (generic) prepared statement.
+    const plan = async (file: string, types: string, args: string) => {
+      const reserved = await app().db.reserve();
+      try {
+        const text = fs.readFileSync(`sql/queries/requests/${file}.sql`, 'utf8');
+        await reserved.unsafe(`prepare probe(${types}) as ${text}`);
+        await reserved.unsafe('set plan_cache_mode = force_generic_plan');
+        return (await reserved.unsafe(`explain execute probe(${args})`)).map((r: any) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await reserved.unsafe('deallocate all; reset plan_cache_mode').catch(() => {});
+        reserved.release();
+      }
+    };
+    const deep = await plan('list_recent', 'bigint, int', `${mid}, 51`);
     assert.match(deep, /Index Scan Backward using requests_number_key/);
-    assert.doesNotMatch(deep, /Sort/);
-    const queue = await plan(`select * from request_details where status = 'NEW' and assignee_id is null and number < ${mid} order by number desc limit 51`);
+    assert.doesNotMatch(deep, /Sort|Seq Scan on requests/);
+    const queue = await plan('list_queue', 'bigint, int', `${mid}, 51`);
+    assert.match(queue, /Index Scan Backward using requests_(queue_number|number_key)/);
     assert.doesNotMatch(queue, /Sort|Seq Scan on requests/);
+    const own = await plan('list_recent_by_creator', 'uuid, bigint, int', `'${emp.id}', ${mid}, 51`);
+    assert.match(own, /requests_created_by_number/);
+    assert.doesNotMatch(own, /Sort|Seq Scan on requests/);
   });
 });

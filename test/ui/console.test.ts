@@ -56,6 +56,19 @@ describe('the web console', () => {
     assert.ok(size < 40_000, `console JS + CSS is ${size} bytes`);
   });
 
+  test('/docs renders the OpenAPI document offline', async () => {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(8000);
+    const elsewhere: string[] = [];
+    page.on('request', (r) => { if (!r.url().startsWith(app.url)) elsewhere.push(r.url()); });
+    await page.goto(app.url + '/docs');
+    await page.getByRole('link', { name: 'PATCH /requests/{ref}/status' }).waitFor();
+    await page.getByRole('heading', { name: /PATCH\s*\/requests\/\{ref\}\/status/ }).waitFor();
+    assert.deepEqual(elsewhere, []);
+    await page.screenshot({ path: `${SHOTS}/docs.png` });
+    await page.close();
+  });
+
   test('a wrong key is refused with the problem detail', async () => {
     const page = await browser.newPage();
     page.setDefaultTimeout(8000);
