@@ -32,14 +32,16 @@ export interface RequestFilter {
 }
 
 /**
- * The hot shapes (everything, one person's, the queue) have statements of their own with
- * cached plans; any other mix of filters goes to the general statement, planned per call.
+ * The hot shapes have statements of their own: everything and the queue with cached plans
+ * (their only parameters are the cursor and the limit); one person's list is planned per
+ * call, since how many requests that person has decides the index. Any other mix of
+ * filters goes to the general statement, also planned per call.
  */
 export function listRequests(db: Tx, f: RequestFilter): Promise<RequestRow[]> {
   const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore;
   if (only(!f.statuses && !f.unassigned)) {
     return f.creator
-      ? query<RequestRow>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit])
+      ? query<RequestRow>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit], true)
       : query<RequestRow>(db, 'requests/list_recent', [f.after, f.limit]);
   }
   if (only(f.unassigned && !f.creator && f.statuses?.length === 1 && f.statuses[0] === 'NEW')) {
