@@ -4,7 +4,7 @@
 import * as v from 'valibot';
 import type { ErrorCode } from './errors.ts';
 import type { Actor } from './users.ts';
-import { longText, text, uuid } from './validation.ts';
+import { longText, text, timestamp, uuid } from './validation.ts';
 
 export const STATUSES = ['NEW', 'IN_PROGRESS', 'DONE', 'CANCELED'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -112,11 +112,6 @@ export const CommentSchema = v.strictObject({
   internal: v.optional(v.boolean('must be true or false'), false),
 });
 
-const isoTime = v.pipe(
-  v.string(),
-  v.check((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time stamp'),
-);
-
 export const ListRequestsQuery = v.strictObject({
   status: v.optional(v.pipe(
     v.string(),
@@ -127,8 +122,8 @@ export const ListRequestsQuery = v.strictObject({
   assignee_id: v.optional(v.union([v.picklist(['me', 'none']), uuid()], 'must be a UUID, me or none')),
   created_by: v.optional(v.union([v.literal('me'), uuid()], 'must be a UUID or me')),
   q: v.optional(v.pipe(v.string(), v.trim(), v.check((s) => s.length >= 1 && s.length <= 200, 'must be 1..200 characters'))),
-  created_after: v.optional(isoTime),
-  created_before: v.optional(isoTime),
+  created_after: v.optional(timestamp()),
+  created_before: v.optional(timestamp()),
   limit: v.optional(v.string()),
   cursor: v.optional(v.string()),
 });

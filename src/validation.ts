@@ -32,6 +32,17 @@ export const email = () =>
 
 export const uuid = (message = 'must be a UUID') => v.pipe(v.string(message), v.uuid(message));
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** For path parameters: anything that is not a UUID cannot name a row (404, not 422). */
+export const isUuid = (s: string) => UUID.test(s);
+
+/** An RFC 3339 time stamp (a date alone is accepted as its midnight UTC). */
+export const timestamp = () =>
+  v.pipe(
+    v.string(),
+    v.check((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time stamp'),
+  );
+
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown, code: ErrorCode = 'validation_failed'): v.InferOutput<S> {
   const result = v.safeParse(schema, input, { abortPipeEarly: true });
   if (result.success) return result.output;

@@ -1,5 +1,6 @@
 // Test helpers: a fresh database cloned from the migrated template, a real server on
 // port 0, and a small HTTP client. No mocks anywhere.
+import { type ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,3 +125,27 @@ export const problem = (reply: Reply, status: number, code: string) => {
     throw new Error(`expected application/problem+json, got ${reply.headers['content-type']}`);
   }
 };
+
+export interface Proc { base: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }
+
+/** Starts `tsx src/main.ts` on a free port and waits for its "listening" line. */
+export async function spawnServer(env: Record<string, string>): Promise<Proc> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const m = /"msg":"listening","url":"(http:\/\/[^"]+)"/.exec(output);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', () => { clearTimeout(timer); reject(new Error(`server exited: ${output}`)); });
+  });
+  return { base, child, exited, output: () => output };
+}

@@ -1,10 +1,10 @@
 // The README's cookbook, run as written: every ```sh block of the "Cookbook" section, in
 // order, in one bash, against a real server process on an empty database.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { freshDatabase } from './helpers.ts';
+import { freshDatabase, spawnServer } from './helpers.ts';
 
 const BOOTSTRAP = 'cookbook-bootstrap-key-0123456789';
 
@@ -14,20 +14,9 @@ test('every curl command of the README cookbook works against a fresh server', {
   const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
   assert.ok(blocks.length >= 8, `found ${blocks.length} blocks`);
   const dbUrl = await freshDatabase();
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, DATABASE_URL: dbUrl, PORT: '0', LOG_LEVEL: 'info', ADMIN_BOOTSTRAP_KEY: BOOTSTRAP, RATE_LIMIT_RPS: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const server = await spawnServer({ DATABASE_URL: dbUrl, ADMIN_BOOTSTRAP_KEY: BOOTSTRAP });
   try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (c) => {
-        out += c;
-        const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      server.on('exit', () => reject(new Error(out)));
-    });
+    const base = server.base;
     const script = `set -euo pipefail\n${blocks.join('\n')}\necho "COOKBOOK OK $REQ"\n`;
     const run = spawnSync('bash', ['-c', script], { env: { ...process.env, BASE: base, ADMIN_BOOTSTRAP_KEY: BOOTSTRAP }, encoding: 'utf8', timeout: 60_000 });
     assert.equal(run.status, 0, `the cookbook failed:\n${run.stderr}\n${run.stdout.slice(-2000)}`);
@@ -35,6 +24,7 @@ test('every curl command of the README cookbook works against a fresh server', {
     assert.match(run.stdout, /"status":"DONE"/);
     assert.match(run.stdout, /"action":"user.api_key_rotated"/);
   } finally {
-    server.kill('SIGTERM');
+    server.child.kill('SIGTERM');
+    await server.exited;
   }
 });

@@ -1,37 +1,12 @@
 // Staying up when things go wrong: a database outage, a graceful shutdown, and several
 // instances on one database. These start real server processes and a real cluster.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { createApp } from '../src/app.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
 import { connect } from '../src/db/index.ts';
 import { migrate } from '../src/migrate.ts';
-import { freshDatabase, problem, request, startApp, testConfig } from './helpers.ts';
-
-interface Proc { base: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }
-
-/** Starts `tsx src/main.ts` on a free port and waits for its "listening" line. */
-async function spawnServer(env: Record<string, string>): Promise<Proc> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const m = /"msg":"listening","url":"(http:\/\/[^"]+)"/.exec(output);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', () => { clearTimeout(timer); reject(new Error(`server exited: ${output}`)); });
-  });
-  return { base, child, exited, output: () => output };
-}
+import { freshDatabase, problem, request, spawnServer, startApp, testConfig } from './helpers.ts';
 
 describe('a database outage', () => {
   test('routes answer 503 quickly while PostgreSQL is down, readiness follows, and the same process recovers', async () => {

@@ -7,7 +7,7 @@ import { query } from '../db/index.ts';
 import { listAuditLogs } from '../db/requests.ts';
 import { AppError, fail } from '../errors.ts';
 import { secretEquals } from '../users.ts';
-import { parse, uuid } from '../validation.ts';
+import { parse, timestamp, uuid } from '../validation.ts';
 import { actorOf, type Ctx, header, json, page, pageArgs, queryObject } from './context.ts';
 import { auditView } from './requests.ts';
 
@@ -70,15 +70,13 @@ export async function metrics(ctx: Ctx) {
   return { status: 200, raw: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: ctx.services.metrics.text() } };
 }
 
-const time = v.pipe(v.string(), v.check((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), 'must be an RFC 3339 time stamp'));
-
 const AuditQuery = v.strictObject({
   actor_id: v.optional(uuid()),
   entity_type: v.optional(v.picklist(['user', 'request', 'comment'], 'must be user, request or comment')),
   entity_id: v.optional(uuid()),
   action: v.optional(v.pipe(v.string(), v.regex(/^[a-z_]+\.[a-z_]+$/, 'must look like request.created'))),
-  since: v.optional(time),
-  until: v.optional(time),
+  since: v.optional(timestamp()),
+  until: v.optional(timestamp()),
   limit: v.optional(v.string()),
   cursor: v.optional(v.string()),
 });

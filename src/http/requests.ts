@@ -11,11 +11,10 @@ import {
   isTerminal, ListRequestsQuery, mayAssign, mayEdit, mayMove, transitionError, UpdateRequestSchema,
 } from '../requests.ts';
 import type { Actor } from '../users.ts';
-import { parse } from '../validation.ts';
+import { isUuid, parse } from '../validation.ts';
 import { actorOf, auditMeta, type Ctx, header, json, page, pageArgs, queryObject, type Res } from './context.ts';
 import { idempotent } from './idempotency.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
 
 const requestView = (actor: Actor) => (r: RequestRow) => ({
@@ -47,7 +46,7 @@ const noQuery = (ctx: Ctx) => parse(v.strictObject({}), queryObject(ctx), 'inval
 async function load(ctx: Ctx): Promise<RequestRow> {
   const ref = ctx.params.ref;
   const { db } = ctx.services;
-  const r = UUID.test(ref) ? await getRequest(db, ref.toLowerCase()) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
+  const r = isUuid(ref) ? await getRequest(db, ref.toLowerCase()) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
   if (!r || !canView(actorOf(ctx), r)) throw new AppError('not_found', `no request ${ref}`);
   return r;
 }
@@ -113,12 +112,11 @@ async function checkAssignee(ctx: Ctx, id: string | null, current: string | null
 export async function createRequest(ctx: Ctx) {
   const actor = actorOf(ctx);
   const input = parse(CreateRequestSchema, ctx.body);
-  const res = await idempotent(ctx, async (tx) => {
+  return idempotent(ctx, async (tx) => {
     const r = await insertRequest(tx, input, actor.id, auditMeta(ctx));
     ctx.services.metrics.requestCreated();
     return one(actor, r!, 201, { Location: `/requests/${r!.public_id}` });
   });
-  return res;
 }
 
 /** GET /requests */

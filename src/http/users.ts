@@ -3,11 +3,9 @@ import * as v from 'valibot';
 import { countOtherActiveAdmins, getUser, insertUser, listRoles, listUsers, lockAdmins, rotateApiKey, updateUser, type UserRow } from '../db/users.ts';
 import { AppError, fail } from '../errors.ts';
 import { type Actor, CreateUserSchema, hashApiKey, ListUsersQuery, losesAdmin, newApiKey, secretEquals, UpdateUserSchema } from '../users.ts';
-import { parse } from '../validation.ts';
+import { isUuid, parse } from '../validation.ts';
 import { actorOf, auditMeta, type Ctx, header, json, page, pageArgs, queryObject } from './context.ts';
 import { idempotent } from './idempotency.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const userView = (u: UserRow) => ({
   id: u.id, email: u.email, full_name: u.full_name, role: u.role, is_active: u.is_active,
@@ -27,7 +25,7 @@ function freshKey() {
 async function findUser(ctx: Ctx, id: string): Promise<UserRow> {
   const actor = actorOf(ctx);
   const visible = actor.role === 'ADMIN' || actor.id === id;
-  const user = visible && UUID.test(id) ? await getUser(ctx.services.db, id) : undefined;
+  const user = visible && isUuid(id) ? await getUser(ctx.services.db, id) : undefined;
   if (!user) throw new AppError('not_found', 'no such user');
   return user;
 }
