@@ -38,6 +38,8 @@ const EnvSchema = v.object({
     '',
   ),
   SHUTDOWN_TIMEOUT_MS: v.optional(int(0, 600_000), '10000'),
+  // Worker processes sharing the port (node:cluster); 1 serves from this process.
+  WEB_CONCURRENCY: v.optional(int(1, 64), '1'),
   // Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset.
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
 });

@@ -3,6 +3,7 @@
 //   tsx src/main.ts migrate     apply pending migrations (make migrate)
 //   tsx src/main.ts migrate --status
 //   tsx src/main.ts seed        demo users and requests (make seed)
+import cluster from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
@@ -16,21 +17,26 @@ import { printKeys, seed } from './seed.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-async function openDatabase(config: Config): Promise<{ db: Sql; embedded?: EmbeddedCluster }> {
-  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }) };
+async function openDatabase(config: Config): Promise<{ db: Sql; url: string; embedded?: EmbeddedCluster }> {
+  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }), url: config.DATABASE_URL };
   const embedded = await startEmbedded({ dataDir: path.resolve(ROOT, config.DATA_DIR), onLog: (line) => log.debug('postgres', { line }),
     onNotice: (message) => log.warn(message),
   });
-  return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), embedded };
+  return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), url: embedded.url, embedded };
 }
 
-async function serve(config: Config, db: Sql, embedded?: EmbeddedCluster): Promise<void> {
+/** Pending migrations; the embedded demo database also seeds itself when empty. */
+async function prepare(config: Config, db: Sql, embedded?: EmbeddedCluster): Promise<void> {
   const applied = await migrate(db);
   if (applied.length) log.info('migrations applied', { files: applied });
   // Only the embedded demo database seeds itself; a real DATABASE_URL starts empty (bootstrap).
   if (embedded && (await one<{ n: number }>(db, 'system/count_users'))!.n === 0) {
     printKeys(await seed(db, config.API_KEY), (line) => process.stdout.write(line + '\n'));
   }
+}
+
+/** Serves until SIGTERM or SIGINT, then drains and calls `stopped`. */
+async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Promise<void> {
   const { server } = createApp(config, db);
   const purge = setInterval(() => purgeIdempotencyKeys(db).catch(() => {}), 3_600_000).unref();
   await new Promise<void>((resolve, reject) => {
@@ -39,8 +45,8 @@ async function serve(config: Config, db: Sql, embedded?: EmbeddedCluster): Promi
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  log.info('listening', { url: `http://${config.HOST}:${port}`, database: embedded ? 'embedded' : 'DATABASE_URL' });
-  if (config.LOG_LEVEL !== 'info' && config.LOG_LEVEL !== 'debug') process.stdout.write(`ServiceFlow listening on http://${config.HOST}:${port}\n`);
+  log.info('listening', { url: `http://${config.HOST}:${port}`, pid: process.pid });
+  if (config.LOG_LEVEL !== 'info' && config.LOG_LEVEL !== 'debug' && (cluster.worker?.id ?? 1) === 1) process.stdout.write(`ServiceFlow listening on http://${config.HOST}:${port}\n`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -55,12 +61,34 @@ async function serve(config: Config, db: Sql, embedded?: EmbeddedCluster): Promi
     await closed;
     clearTimeout(timer);
     await db.end({ timeout: 5 });
-    await embedded?.close();
+    await stopped();
     log.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/**
+ * WEB_CONCURRENCY > 1: this process prepares the database, then forks that many workers
+ * that share the port (node:cluster) and talk to the same database; signals are passed on.
+ */
+async function primary(config: Config, url: string, embedded?: EmbeddedCluster): Promise<void> {
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork({ DATABASE_URL: url });
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    await Promise.all(workers.map((w) => new Promise((resolve) => { w!.once('exit', resolve); w!.process.kill(signal); })));
+    await embedded?.close();
+    process.exit(0);
+  };
+  cluster.on('exit', (worker, code) => {
+    if (!stopping) log.error('worker exited', { pid: worker.process.pid, code });
+  });
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGTERM'));
 }
 
 async function main(): Promise<void> {
@@ -76,8 +104,17 @@ async function main(): Promise<void> {
   }
   setLogLevel(config.LOG_LEVEL);
   const [command = 'serve', flag] = process.argv.slice(2);
-  const { db, embedded } = await openDatabase(config);
-  if (command === 'serve') return serve(config, db, embedded);
+  if (cluster.isWorker) {
+    const db = connect(config.DATABASE_URL!, { max: config.DB_POOL_MAX });
+    return listen(config, db, async () => {});
+  }
+  const { db, embedded, url } = await openDatabase(config);
+  if (command === 'serve') {
+    await prepare(config, db, embedded);
+    if (config.WEB_CONCURRENCY === 1) return listen(config, db, async () => { await embedded?.close(); });
+    await db.end();
+    return primary(config, url, embedded);
+  }
   try {
     if (command === 'migrate' && flag === '--status') {
       for (const m of await migrationStatus(db)) {

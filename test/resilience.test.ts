@@ -106,3 +106,23 @@ describe('several instances on one database', () => {
     }
   });
 });
+
+describe('WEB_CONCURRENCY', () => {
+  test('two worker processes share the port, serve the API, and stop cleanly on SIGTERM', async () => {
+    const app = await startApp();
+    const proc = await spawnServer({ DATABASE_URL: app.dbUrl, WEB_CONCURRENCY: '2' });
+    try {
+      const emp = await app.user('EMPLOYEE');
+      const replies = await Promise.all(Array.from({ length: 8 }, (_, i) => request(proc.base, 'POST', '/requests', { key: emp.key, body: { title: `worker ${i}` } })));
+      assert.deepEqual(replies.map((r) => r.status), Array(8).fill(201));
+      const listening = () => (proc.output().match(/"msg":"listening"/g) ?? []).length;
+      for (let i = 0; i < 50 && listening() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal(listening(), 2, 'two workers listening');
+      proc.child.kill('SIGTERM');
+      assert.equal(await proc.exited, 0);
+    } finally {
+      proc.child.kill('SIGKILL');
+      await app.close();
+    }
+  });
+});
