@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { purgeIdempotencyKeys } from './db/idempotency.ts';
 import { connect, one, type Sql } from './db/index.ts';
+import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
 import { migrate, migrationStatus } from './migrate.ts';
 import { printKeys, seed } from './seed.ts';
@@ -25,9 +26,22 @@ async function openDatabase(config: Config): Promise<{ db: Sql; url: string; emb
   return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), url: embedded.url, embedded };
 }
 
+/** Migrates, waiting up to a minute for a database that is still starting (compose, k8s). */
+async function migrateWhenReachable(db: Sql): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(db);
+    } catch (err) {
+      if (toAppError(err).code !== 'database_unavailable' || attempt === 30) throw err;
+      log.warn('database not reachable yet; retrying', { attempt });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
 /** Pending migrations; the embedded demo database also seeds itself when empty. */
 async function prepare(config: Config, db: Sql, embedded?: EmbeddedCluster): Promise<void> {
-  const applied = await migrate(db);
+  const applied = await migrateWhenReachable(db);
   if (applied.length) log.info('migrations applied', { files: applied });
   // Only the embedded demo database seeds itself; a real DATABASE_URL starts empty (bootstrap).
   if (embedded && (await one<{ n: number }>(db, 'system/count_users'))!.n === 0) {
