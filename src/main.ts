@@ -20,7 +20,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function openDatabase(config: Config): Promise<{ db: Sql; url: string; embedded?: EmbeddedCluster }> {
   if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }), url: config.DATABASE_URL };
-  const embedded = await startEmbedded({ dataDir: path.resolve(ROOT, config.DATA_DIR), onLog: (line) => log.debug('postgres', { line }),
+  const embedded = await startEmbedded({
+    dataDir: path.resolve(ROOT, config.DATA_DIR),
+    onLog: (line) => log.debug('postgres', { line }),
     onNotice: (message) => log.warn(message),
   });
   return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), url: embedded.url, embedded };
