@@ -266,11 +266,35 @@ function report(results: Result[], cold: { first_ms: number; warm_ms: number }) 
   console.log(`\n200 000 vs 20 000 rows (cost ratio, 1.0 = same): ${ratios.map((r) => `${r.scenario} ${r.cost_ratio_200k}×`).join(', ')}`);
   console.log(`list_deep vs list_page cost at 20 000 rows: ${deep}×`);
   console.log(`cold start to /health/ready: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
+  const targets = checkTargets(results, ratios, deep, cold);
+  console.log('\ntargets (issue 7):');
+  for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION} s per scenario, ${CONNECTIONS} connections`);
   fs.mkdirSync('bench-results', { recursive: true });
   const out = path.join('bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(out, JSON.stringify({ results, ratios, list_deep_vs_first: deep, cold_start: cold, duration_s: DURATION, connections: CONNECTIONS }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ results, ratios, list_deep_vs_first: deep, cold_start: cold, targets, duration_s: DURATION, connections: CONNECTIONS }, null, 2));
   console.log(`figures written to ${out}`);
+}
+
+/** The targets the benchmark (not a timed test) checks. */
+function checkTargets(results: Result[], ratios: { scenario: string; cost_ratio_200k: number }[], deep: number, cold: { first_ms: number; warm_ms: number }) {
+  const at = (name: string, rows = 20_000) => results.find((r) => r.scenario === name && r.rows === rows)!;
+  const share = (name: string, min: number) => {
+    const r = at(name);
+    return { target: `${name} ≥ ${min * 100}% of its pgbench ceiling`, value: r.share === null ? 'no pgbench' : `${Math.round(r.share * 100)}%`, met: r.share !== null && r.share >= min };
+  };
+  const reads = ['get_one', 'list_page', 'list_page_employee', 'list_filtered', 'search', 'list_deep'];
+  const slowReads = results.filter((r) => reads.includes(r.scenario) && r.p99 >= 50);
+  const failing = results.filter((r) => r.non2xx + r.errors > 0);
+  const scaling = ratios.filter((r) => r.cost_ratio_200k > 1.2);
+  return [
+    share('get_one', 0.5), share('list_filtered', 0.5), share('create', 0.7), share('take_and_close', 0.5),
+    { target: 'list_deep within 1.3× the cost of the first page', value: `${deep}×`, met: deep <= 1.3 },
+    { target: '200 000 rows within 1.2× of 20 000 for every read', value: scaling.length ? scaling.map((r) => `${r.scenario} ${r.cost_ratio_200k}×`).join(', ') : 'all within', met: scaling.length === 0 },
+    { target: 'no non-2xx', value: failing.length ? failing.map((r) => `${r.scenario}@${r.rows}`).join(', ') : 'none', met: failing.length === 0 },
+    { target: 'p99 under 50 ms for reads', value: slowReads.length ? slowReads.map((r) => `${r.scenario}@${r.rows} ${r.p99} ms`).join(', ') : 'all under', met: slowReads.length === 0 },
+    { target: 'cold start under 3 s (initialised) and 10 s (first ever)', value: `${cold.warm_ms} ms, ${cold.first_ms} ms`, met: cold.warm_ms < 3000 && cold.first_ms < 10_000 },
+  ];
 }
 
 main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
