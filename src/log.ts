@@ -21,6 +21,9 @@ export function describeError(err: unknown): Record<string, unknown> {
   return { error: e.message, error_name: e.name, error_code: e.code, constraint: e.constraint_name, stack: e.stack };
 }
 
+/** Whether a line at this level would be written (to skip building it on the hot path). */
+export const enabled = (level: Exclude<LogLevel, 'silent'>) => LEVELS[level] >= threshold;
+
 export const log = {
   debug: (msg: string, fields?: Record<string, unknown>) => write('debug', msg, fields),
   info: (msg: string, fields?: Record<string, unknown>) => write('info', msg, fields),

@@ -4,7 +4,7 @@
 import * as v from 'valibot';
 import type { ErrorCode } from './errors.ts';
 import type { Actor } from './users.ts';
-import { longText, text, timestamp, uuid } from './validation.ts';
+import { longText, PAGE_FIELDS, text, timestamp, uuid } from './validation.ts';
 
 export const STATUSES = ['NEW', 'IN_PROGRESS', 'DONE', 'CANCELED'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -53,6 +53,13 @@ export function mayMove(actor: Actor, r: RequestFacts, to: Status, next: string 
 /** The statuses this actor may move this request to right now (API: allowed_transitions). */
 export function allowedTransitions(actor: Actor, r: RequestFacts): Status[] {
   return MOVES[r.status].filter((to) => mayMove(actor, r, to, assigneeAfterMove(actor, r, to, undefined)));
+}
+
+/** The audit log's `{ field: [old, new] }` for the fields that differ. */
+export function changesOf(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
+  const out: Record<string, [unknown, unknown]> = {};
+  for (const k of Object.keys(after)) if (before[k] !== after[k]) out[k] = [before[k], after[k]];
+  return out;
 }
 
 /** Who may edit title, description and priority. */
@@ -124,6 +131,5 @@ export const ListRequestsQuery = v.strictObject({
   q: v.optional(v.pipe(v.string(), v.trim(), v.check((s) => s.length >= 1 && s.length <= 200, 'must be 1..200 characters'))),
   created_after: v.optional(timestamp()),
   created_before: v.optional(timestamp()),
-  limit: v.optional(v.string()),
-  cursor: v.optional(v.string()),
+  ...PAGE_FIELDS,
 });

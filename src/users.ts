@@ -1,7 +1,7 @@
 // Users, roles and API keys: the pure rules and the input schemas.
 import crypto from 'node:crypto';
 import * as v from 'valibot';
-import { text, email } from './validation.ts';
+import { email, PAGE_FIELDS, text } from './validation.ts';
 
 export const ROLES = ['ADMIN', 'AGENT', 'EMPLOYEE'] as const;
 export type Role = (typeof ROLES)[number];
@@ -42,8 +42,7 @@ export const ListUsersQuery = v.strictObject({
   role: v.optional(v.picklist(ROLES, 'must be one of ADMIN, AGENT, EMPLOYEE')),
   is_active: v.optional(v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true'))),
   q: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(200, 'must be at most 200 characters'))),
-  limit: v.optional(v.string()),
-  cursor: v.optional(v.string()),
+  ...PAGE_FIELDS,
 });
 
 /** Does this change leave the user an active ADMIN no longer? (the last-admin guard cares) */

@@ -30,6 +30,9 @@ export const email = () =>
     v.email('must be a valid email address'),
   );
 
+/** The keyset-pagination query fields every list accepts (checked by pageArgs). */
+export const PAGE_FIELDS = { limit: v.optional(v.string()), cursor: v.optional(v.string()) };
+
 export const uuid = (message = 'must be a UUID') => v.pipe(v.string(message), v.uuid(message));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

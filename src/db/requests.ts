@@ -1,6 +1,7 @@
 // One typed function per statement in sql/queries/requests and sql/queries/comments.
 import { one, query, type Tx } from './index.ts';
 import type { Status } from '../requests.ts';
+import type { AuditRow } from './audit.ts';
 import type { Audit } from './users.ts';
 
 export interface RequestRow {
@@ -14,11 +15,6 @@ export interface CommentRow {
   body: string; internal: boolean; created_at: Date;
 }
 
-export interface AuditRow {
-  seq: string; id: string; actor_id: string | null; actor_name: string | null; action: string;
-  entity_type: string; entity_id: string; changes: Record<string, [unknown, unknown]>;
-  request_id: string | null; ip: string | null; user_agent: string | null; created_at: Date;
-}
 
 export const getRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/get_request', [id]);
 
@@ -75,8 +71,3 @@ export const insertComment = (db: Tx, c: { request_id: string; author_id: string
 
 export const listComments = (db: Tx, requestId: string, o: { internal: boolean; after: string | null; limit: number }) =>
   query<CommentRow>(db, 'comments/list_comments', [requestId, o.internal, o.after, o.limit]);
-
-export const listAuditLogs = (db: Tx, f: {
-  actor: string | null; entityType: string | null; entityId: string | null; action: string | null;
-  since: string | null; until: string | null; after: string | null; limit: number;
-}) => query<AuditRow>(db, 'audit/list_audit_logs', [f.actor, f.entityType, f.entityId, f.action, f.since, f.until, f.after, f.limit], true);

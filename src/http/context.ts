@@ -1,10 +1,12 @@
 // What a handler receives and returns. Handlers never touch the socket.
 import type { IncomingHttpHeaders } from 'node:http';
+import * as v from 'valibot';
 import type { Config } from '../config.ts';
 import type { Sql } from '../db/index.ts';
 import { AppError, fail } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Actor } from '../users.ts';
+import { PAGE_FIELDS, parse } from '../validation.ts';
 
 export interface Services {
   db: Sql;
@@ -62,6 +64,15 @@ export function queryObject(ctx: Ctx): Record<string, string> {
   }
   return out;
 }
+
+/** A route that takes no query parameters refuses any (400 invalid_query). */
+export const noQuery = (ctx: Ctx) => parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
+
+/** A route that takes no body accepts none or `{}`. */
+export const noBody = (ctx: Ctx) => parse(v.optional(v.strictObject({})), ctx.body);
+
+/** A list whose only query parameters are limit and cursor. */
+export const pageQuery = (ctx: Ctx) => pageArgs(parse(v.strictObject(PAGE_FIELDS), queryObject(ctx), 'invalid_query'));
 
 /** Audit context of this call: who, from where, under which request id. */
 export const auditMeta = (ctx: Ctx) => [ctx.requestId, ctx.ip, ctx.userAgent] as const;

@@ -1,15 +1,11 @@
-// Operations routes: health, metrics, the OpenAPI document and its page, the audit log.
+// Operations routes: health, metrics, the OpenAPI document and its page, the console's files.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as v from 'valibot';
 import { query } from '../db/index.ts';
-import { listAuditLogs } from '../db/requests.ts';
-import { AppError, fail } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { secretEquals } from '../users.ts';
-import { parse, timestamp, uuid } from '../validation.ts';
-import { actorOf, type Ctx, header, json, page, pageArgs, queryObject } from './context.ts';
-import { auditView } from './requests.ts';
+import { type Ctx, header, json } from './context.ts';
 
 const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
 const OPENAPI = fs.readFileSync(path.join(DOCS_DIR, 'openapi.json'), 'utf8');
@@ -68,28 +64,4 @@ export async function metrics(ctx: Ctx) {
     if (!secretEquals(given, token)) throw new AppError('invalid_api_key', 'the metrics token is not valid');
   }
   return { status: 200, raw: { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: ctx.services.metrics.text() } };
-}
-
-const AuditQuery = v.strictObject({
-  actor_id: v.optional(uuid()),
-  entity_type: v.optional(v.picklist(['user', 'request', 'comment'], 'must be user, request or comment')),
-  entity_id: v.optional(uuid()),
-  action: v.optional(v.pipe(v.string(), v.regex(/^[a-z_]+\.[a-z_]+$/, 'must look like request.created'))),
-  since: v.optional(timestamp()),
-  until: v.optional(timestamp()),
-  limit: v.optional(v.string()),
-  cursor: v.optional(v.string()),
-});
-
-/** GET /audit-logs — ADMIN only; newest first. */
-export async function listAuditLogsHandler(ctx: Ctx) {
-  const actor = actorOf(ctx);
-  const q = parse(AuditQuery, queryObject(ctx), 'invalid_query');
-  if (actor.role !== 'ADMIN') fail('forbidden', 'only an ADMIN may read the audit log');
-  const { limit, after } = pageArgs(q);
-  const rows = await listAuditLogs(ctx.services.db, {
-    actor: q.actor_id ?? null, entityType: q.entity_type ?? null, entityId: q.entity_id ?? null, action: q.action ?? null,
-    since: q.since ?? null, until: q.until ?? null, after, limit: limit + 1,
-  });
-  return json(200, page(rows, limit, auditView));
 }

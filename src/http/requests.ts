@@ -1,18 +1,18 @@
 // Handlers for requests, their status, assignee, comments and history.
-import * as v from 'valibot';
 import { getUser } from '../db/users.ts';
 import {
-  type AuditRow, type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments,
+  type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments,
   listRequests, requestHistory, type RequestChange, type RequestRow, updateRequest,
 } from '../db/requests.ts';
 import { AppError, fail } from '../errors.ts';
 import {
-  allowedTransitions, AssignSchema, assigneeAfterMove, canView, ChangeStatusSchema, CommentSchema, CreateRequestSchema,
+  allowedTransitions, AssignSchema, assigneeAfterMove, canView, changesOf, ChangeStatusSchema, CommentSchema, CreateRequestSchema,
   isTerminal, ListRequestsQuery, mayAssign, mayEdit, mayMove, transitionError, UpdateRequestSchema,
 } from '../requests.ts';
 import type { Actor } from '../users.ts';
 import { isUuid, parse } from '../validation.ts';
-import { actorOf, auditMeta, type Ctx, header, json, page, pageArgs, queryObject, type Res } from './context.ts';
+import { actorOf, auditMeta, type Ctx, header, json, noQuery, page, pageArgs, pageQuery, queryObject, type Res } from './context.ts';
+import { auditView } from './audit.ts';
 import { idempotent } from './idempotency.ts';
 
 const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
@@ -30,17 +30,10 @@ const commentView = (c: CommentRow) => ({
   body: c.body, internal: c.internal, created_at: c.created_at,
 });
 
-export const auditView = (a: AuditRow) => ({
-  id: a.id, actor: a.actor_id ? { id: a.actor_id, full_name: a.actor_name } : null, action: a.action,
-  entity_type: a.entity_type, entity_id: a.entity_id, changes: a.changes, request_id: a.request_id,
-  ip: a.ip, user_agent: a.user_agent, created_at: a.created_at,
-});
 
 const etag = (r: RequestRow) => `"${r.version}"`;
 const one = (actor: Actor, r: RequestRow, status = 200, headers: Record<string, string> = {}): Res =>
   json(status, requestView(actor)(r), { ETag: etag(r), ...headers });
-
-const noQuery = (ctx: Ctx) => parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
 
 /** The request behind {ref} (UUID or public_id), or 404 when it is missing or not the caller's to see. */
 async function load(ctx: Ctx): Promise<RequestRow> {
@@ -91,12 +84,6 @@ async function applyChange(ctx: Ctx, change: Change): Promise<Res> {
 const unchanged = (r: RequestRow) => ({
   title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id,
 });
-
-function diff(before: Record<string, unknown>, after: Record<string, unknown>): Record<string, [unknown, unknown]> {
-  const out: Record<string, [unknown, unknown]> = {};
-  for (const k of Object.keys(after)) if (before[k] !== after[k]) out[k] = [before[k], after[k]];
-  return out;
-}
 
 /** The new assignee must be an active AGENT or ADMIN (the authenticated caller already is one, if not an EMPLOYEE). */
 async function checkAssignee(ctx: Ctx, id: string | null, current: string | null): Promise<void> {
@@ -157,7 +144,7 @@ export async function updateRequestHandler(ctx: Ctx) {
       if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
       const before = unchanged(r);
       const after = { ...before, ...input };
-      return { ...after, action: 'request.updated', changes: diff(before, after), comment: null };
+      return { ...after, action: 'request.updated', changes: changesOf(before, after), comment: null };
     },
   });
 }
@@ -178,7 +165,7 @@ export async function changeStatus(ctx: Ctx) {
       await checkAssignee(ctx, assignee, r.assignee_id);
       const before = unchanged(r);
       const after = { ...before, status: input.status, assignee_id: assignee };
-      return { ...after, action: 'request.status_changed', changes: diff(before, after), comment: input.comment ?? null };
+      return { ...after, action: 'request.status_changed', changes: changesOf(before, after), comment: input.comment ?? null };
     },
   });
 }
@@ -199,7 +186,7 @@ export async function changeAssignee(ctx: Ctx) {
       await checkAssignee(ctx, assignee_id, r.assignee_id);
       const before = unchanged(r);
       const after = { ...before, assignee_id };
-      return { ...after, action: 'request.assigned', changes: diff(before, after), comment: null };
+      return { ...after, action: 'request.assigned', changes: changesOf(before, after), comment: null };
     },
   });
 }
@@ -207,8 +194,7 @@ export async function changeAssignee(ctx: Ctx) {
 /** GET /requests/:ref/history — oldest first. */
 export async function requestHistoryHandler(ctx: Ctx) {
   const actor = actorOf(ctx);
-  const q = parse(v.strictObject({ limit: v.optional(v.string()), cursor: v.optional(v.string()) }), queryObject(ctx), 'invalid_query');
-  const { limit, after } = pageArgs(q);
+  const { limit, after } = pageQuery(ctx);
   const r = await load(ctx);
   const rows = await requestHistory(ctx.services.db, r.id, {
     internal: actor.role !== 'EMPLOYEE', network: actor.role === 'ADMIN', after, limit: limit + 1,
@@ -231,8 +217,7 @@ export async function addComment(ctx: Ctx) {
 /** GET /requests/:ref/comments — newest first; employees never see internal notes. */
 export async function listCommentsHandler(ctx: Ctx) {
   const actor = actorOf(ctx);
-  const q = parse(v.strictObject({ limit: v.optional(v.string()), cursor: v.optional(v.string()) }), queryObject(ctx), 'invalid_query');
-  const { limit, after } = pageArgs(q);
+  const { limit, after } = pageQuery(ctx);
   const r = await load(ctx);
   const rows = await listComments(ctx.services.db, r.id, { internal: actor.role !== 'EMPLOYEE', after, limit: limit + 1 });
   return json(200, page(rows, limit, commentView));

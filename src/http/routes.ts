@@ -1,7 +1,8 @@
 // The route table: one line per endpoint. Static paths come before parameters.
 import {
-  consolePage, consoleScript, consoleStyle, docsPage, docsScript, docsStyle, listAuditLogsHandler, live, metrics, openapi, ready,
+  consolePage, consoleScript, consoleStyle, docsPage, docsScript, docsStyle, live, metrics, openapi, ready,
 } from './ops.ts';
+import { listAuditLogsHandler } from './audit.ts';
 import {
   addComment, changeAssignee, changeStatus, createRequest, getRequestHandler, listCommentsHandler,
   listRequestsHandler, requestHistoryHandler, updateRequestHandler,

@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { AppError, problemBody, toAppError } from '../errors.ts';
-import { describeError, log } from '../log.ts';
+import { describeError, enabled, log } from '../log.ts';
 import { type AuthMode, extractKey, type Authenticator } from './auth.ts';
 import type { Ctx, Res, Services } from './context.ts';
 import { failureWindow, tokenBuckets } from './limits.ts';
@@ -200,10 +200,12 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     metrics.request(ctx.method, ctx.route, out.status, seconds);
-    log.info('request', {
-      request_id: requestId, method: ctx.method, route: ctx.route, status: out.status,
-      duration_ms: Math.round(seconds * 1e4) / 10, user_id: ctx.actor?.id, ip: ctx.ip,
-    });
+    if (enabled('info')) {
+      log.info('request', {
+        request_id: requestId, method: ctx.method, route: ctx.route, status: out.status,
+        duration_ms: Math.round(seconds * 1e4) / 10, user_id: ctx.actor?.id, ip: ctx.ip,
+      });
+    }
   });
   // Node drops headers past maxHeadersCount silently; count them all and answer 431 instead.
   server.maxHeadersCount = 0;

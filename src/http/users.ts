@@ -1,10 +1,9 @@
 // Handlers for users, API keys and roles.
-import * as v from 'valibot';
 import { countOtherActiveAdmins, getUser, insertUser, listRoles, listUsers, lockAdmins, rotateApiKey, updateUser, type UserRow } from '../db/users.ts';
 import { AppError, fail } from '../errors.ts';
 import { type Actor, CreateUserSchema, hashApiKey, ListUsersQuery, losesAdmin, newApiKey, secretEquals, UpdateUserSchema } from '../users.ts';
 import { isUuid, parse } from '../validation.ts';
-import { actorOf, auditMeta, type Ctx, header, json, page, pageArgs, queryObject } from './context.ts';
+import { actorOf, auditMeta, type Ctx, header, json, noBody, noQuery, page, pageArgs, queryObject } from './context.ts';
 import { idempotent } from './idempotency.ts';
 
 export const userView = (u: UserRow) => ({
@@ -70,13 +69,13 @@ export async function listUsersHandler(ctx: Ctx) {
 
 /** GET /users/me */
 export async function getMe(ctx: Ctx) {
-  parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
+  noQuery(ctx);
   return json(200, userView(await findUser(ctx, actorOf(ctx).id)));
 }
 
 /** GET /users/:id — an ADMIN, or the user themself; anyone else learns nothing (404). */
 export async function getUserHandler(ctx: Ctx) {
-  parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
+  noQuery(ctx);
   return json(200, userView(await findUser(ctx, ctx.params.id)));
 }
 
@@ -108,13 +107,13 @@ async function rotate(ctx: Ctx, userId: string) {
 
 /** POST /users/me/api-key/rotate */
 export async function rotateMyKey(ctx: Ctx) {
-  parse(v.optional(v.strictObject({})), ctx.body);
+  noBody(ctx);
   return rotate(ctx, actorOf(ctx).id);
 }
 
 /** POST /users/:id/api-key/rotate */
 export async function rotateUserKey(ctx: Ctx) {
-  parse(v.optional(v.strictObject({})), ctx.body);
+  noBody(ctx);
   await findUser(ctx, ctx.params.id);
   requireAdmin(actorOf(ctx));
   return rotate(ctx, ctx.params.id);
@@ -122,6 +121,6 @@ export async function rotateUserKey(ctx: Ctx) {
 
 /** GET /roles */
 export async function listRolesHandler(ctx: Ctx) {
-  parse(v.strictObject({}), queryObject(ctx), 'invalid_query');
+  noQuery(ctx);
   return json(200, { items: await listRoles(ctx.services.db) });
 }
