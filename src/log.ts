@@ -14,11 +14,14 @@ function write(level: Exclude<LogLevel, 'silent'>, msg: string, fields: Record<s
   process.stdout.write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }) + '\n');
 }
 
-/** An error as operators need it: name, message, SQLSTATE and stack; never query parameters. */
+/**
+ * An error as operators need it: name, message, SQLSTATE, constraint. Never the stack
+ * (it names our files and lines to whoever reads the logs), the query or its parameters.
+ */
 export function describeError(err: unknown): Record<string, unknown> {
   if (!(err instanceof Error)) return { error: String(err) };
   const e = err as Error & { code?: string; constraint_name?: string };
-  return { error: e.message, error_name: e.name, error_code: e.code, constraint: e.constraint_name, stack: e.stack };
+  return { error: e.message, error_name: e.name, error_code: e.code, constraint: e.constraint_name };
 }
 
 /** Whether a line at this level would be written (to skip building it on the hot path). */

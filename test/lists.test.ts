@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
+import { query } from '../src/db/index.ts';
 import { problem, useApp } from './helpers.ts';
 
 describe('listing requests', () => {
@@ -111,7 +112,7 @@ describe('keyset pagination', () => {
     assert.equal(pages, Math.ceil(230 / 37));
   });
 
-  test('deep pages and the queue use an index scan from the cursor, not a sort of the table', async () => {
+  test('the hot lists keep one cached plan: an index scan from the cursor, never a sort of the table', async () => {
     // Realistic proportions: most requests closed, one employee with a few among many.
     const emp = await app().user('EMPLOYEE');
     const other = await app().user('EMPLOYEE');
@@ -120,29 +121,49 @@ describe('keyset pagination', () => {
     await app().db`update requests set status = 'CANCELED' where created_by = ${other.id} and number % 20 <> 0`;
     await app().db`analyze requests`;
     const [{ mid }] = await app().db`select (max(number) - 15000)::text as mid from requests`;
-    // The plan a statement gets as a cached (generic) prepared statement, or, with
-    // `custom`, planned for these values as the unnamed statement is.
-    const plan = async (file: string, types: string, args: string, custom = false) => {
+    // Run a statement as the server does (src/db/index.ts: a named prepared statement),
+    // ten times on one connection, in PostgreSQL's default plan_cache_mode; then read how
+    // often it was planned and the plan it would use now.
+    const asServed = async (file: string, params: unknown[]) => {
       const reserved = await app().db.reserve();
       try {
+        await reserved.unsafe('deallocate all'); // as on a new connection: no history of this statement
+        for (let i = 0; i < 10; i++) await query(reserved, `requests/${file}`, params);
         const text = fs.readFileSync(`sql/queries/requests/${file}.sql`, 'utf8');
-        await reserved.unsafe(`prepare probe(${types}) as ${text}`);
-        await reserved.unsafe(`set plan_cache_mode = ${custom ? 'force_custom_plan' : 'force_generic_plan'}`);
-        return (await reserved.unsafe(`explain execute probe(${args})`)).map((r: any) => r['QUERY PLAN']).join('\n');
+        const [ps] = await reserved`select name, generic_plans::int, custom_plans::int from pg_prepared_statements where statement = ${text}`;
+        const literal = (v: unknown) => (v === null ? 'null' : typeof v === 'number' ? String(v) : `'${v}'`);
+        const plan = (await reserved.unsafe(`explain execute "${ps.name}"(${params.map(literal).join(', ')})`)).map((r: any) => r['QUERY PLAN']).join('\n');
+        return { generic: ps.generic_plans, custom: ps.custom_plans, plan };
+      } finally {
+        await reserved.unsafe('deallocate all').catch(() => {});
+        reserved.release();
+      }
+    };
+    const cached = (s: { generic: number; custom: number }) =>
+      assert.ok(s.generic >= 5 && s.custom <= 5, `planned per call: ${JSON.stringify(s)}`);
+    const deep = await asServed('list_recent', [mid, 51]);
+    cached(deep);
+    assert.match(deep.plan, /Index Scan Backward using requests_number_key/);
+    assert.doesNotMatch(deep.plan, /Sort|Seq Scan on requests/);
+    const queue = await asServed('list_queue', [mid, 51]);
+    cached(queue);
+    assert.match(queue.plan, /requests_queue_number/);
+    assert.doesNotMatch(queue.plan, /Sort|Seq Scan on requests/);
+    // One person's list is planned per call (sent unnamed): for these values, only that
+    // person's rows are read, whether they have few requests or most of them.
+    for (const who of [emp.id, other.id]) {
+      const reserved = await app().db.reserve();
+      try {
+        await reserved.unsafe(`prepare probe(uuid, bigint, int) as ${fs.readFileSync('sql/queries/requests/list_recent_by_creator.sql', 'utf8')}`);
+        await reserved.unsafe('set plan_cache_mode = force_custom_plan');
+        const own = (await reserved.unsafe(`explain execute probe('${who}', null, 51)`)).map((r: any) => r['QUERY PLAN']).join('\n');
+        assert.match(own, /Index Scan using requests_created_by_number|Index Scan Backward using requests_number_key/);
+        if (who === emp.id) assert.match(own, /Index Scan using requests_created_by_number/);
+        assert.doesNotMatch(own, /Seq Scan on requests/);
       } finally {
         await reserved.unsafe('deallocate all; reset plan_cache_mode').catch(() => {});
         reserved.release();
       }
-    };
-    const deep = await plan('list_recent', 'bigint, int', `${mid}, 51`);
-    assert.match(deep, /Index Scan Backward using requests_number_key/);
-    assert.doesNotMatch(deep, /Sort|Seq Scan on requests/);
-    const queue = await plan('list_queue', 'bigint, int', `${mid}, 51`);
-    assert.match(queue, /requests_queue_number/);
-    assert.doesNotMatch(queue, /Sort|Seq Scan on requests/);
-    const own = await plan('list_recent_by_creator', 'uuid, bigint, int', `'${emp.id}', null, 51`, true);
-    // Only this person's rows are read (a sort of those few is fine).
-    assert.match(own, /Index Scan using requests_created_by_number/);
-    assert.doesNotMatch(own, /Seq Scan on requests/);
+    }
   });
 });

@@ -46,6 +46,53 @@ describe('filing and reading requests', () => {
     problem(await app().call('GET', '/requests/garbage', { key: emp.key }), 404, 'not_found');
   });
 
+  test('a request reads the same everywhere: created, fetched, in every kind of list, after a change', async () => {
+    // PostgreSQL writes a request's JSON (sql/migrations/0002_request_json.sql): text that
+    // needs escaping must survive it, and timestamps must look like the rest of the API's.
+    const emp = await app().user('EMPLOYEE', 'Zoë "Z" O\'Brien \\ 日本');
+    const agent = await app().user('AGENT', 'Ag\tent');
+    const title = 'Quotes " and \\ backslash, tab\t, é, 🚀, \u0001 and </script>';
+    const description = 'Line one\nline two\r\n\u001f end';
+    const created = await file(app(), emp.key, { title, description, priority: 'URGENT' });
+    assert.equal(created.title, title);
+    assert.equal(created.description, description);
+    assert.equal(created.created_by.full_name, 'Zoë "Z" O\'Brien \\ 日本');
+    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+    assert.match(created.created_at, iso);
+    assert.equal(created.updated_at, created.created_at);
+    const [row] = await app().db`select created_at from requests where id = ${created.id}`;
+    assert.equal(created.created_at, row.created_at.toISOString(), 'the same instant and format as JavaScript would write');
+
+    const agentView = async () => {
+      const views = [
+        (await app().call('GET', `/requests/${created.id}`, { key: agent.key })).body,
+        (await app().call('GET', `/requests/${created.public_id}`, { key: agent.key })).body,
+      ];
+      for (const q of ['', '?priority=URGENT', `?created_by=${emp.id}`, '?q=backslash', '?status=NEW&assignee_id=none', '?status=IN_PROGRESS,DONE']) {
+        const list = await app().call('GET', `/requests${q}`, { key: agent.key });
+        assert.equal(list.status, 200, list.text);
+        const item = list.body.items.find((x: any) => x.id === created.id);
+        if (item) views.push(item);
+      }
+      return views;
+    };
+    let views = await agentView();
+    assert.equal(views.length, 7, 'found by id, by public_id and in five lists');
+    for (const v of views) assert.deepEqual(v, { ...created, allowed_transitions: ['IN_PROGRESS', 'CANCELED'] });
+    const own = await app().call('GET', '/requests', { key: emp.key });
+    assert.deepEqual(own.body.items.find((x: any) => x.id === created.id), created);
+
+    const taken = await app().call('PATCH', `/requests/${created.id}/status`, { key: agent.key, body: { status: 'IN_PROGRESS' } });
+    assert.deepEqual(taken.body.assignee, { id: agent.id, full_name: 'Ag\tent' });
+    const done = await app().call('PATCH', `/requests/${created.id}/status`, { key: agent.key, body: { status: 'DONE' } });
+    assert.equal(done.status, 200, done.text);
+    assert.match(done.body.resolved_at, iso);
+    assert.deepEqual(done.body.allowed_transitions, []);
+    views = await agentView();
+    assert.equal(views.length, 7, 'found by id, by public_id and in five lists');
+    for (const v of views) assert.deepEqual(v, done.body);
+  });
+
   test('mass assignment: status, assignee or creator in a create or edit body is 422 and nothing is written', async () => {
     const emp = await app().user('EMPLOYEE');
     const agent = await app().user('AGENT');

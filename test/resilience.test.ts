@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { createApp } from '../src/app.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
 import { connect } from '../src/db/index.ts';
+import { setLogLevel } from '../src/log.ts';
 import { migrate } from '../src/migrate.ts';
 import { freshDatabase, problem, request, spawnServer, startApp, testConfig } from './helpers.ts';
 
@@ -13,6 +14,7 @@ describe('a database outage', () => {
     const cluster = await startEmbedded();
     const db = connect(cluster.url, { max: 4 });
     const { server } = createApp(testConfig(), db);
+    const write = process.stdout.write;
     try {
       await migrate(db);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -22,6 +24,11 @@ describe('a database outage', () => {
       assert.equal((await request(base, 'GET', '/health/ready')).status, 200);
 
       await cluster.stop();
+      // Capture what the server logs during the outage (JSON lines on stdout; the tests
+      // otherwise run silent).
+      setLogLevel('warn');
+      const logged: string[] = [];
+      process.stdout.write = ((chunk: string | Uint8Array) => logged.push(String(chunk)) > 0) as typeof process.stdout.write;
       const started = Date.now();
       const ready = await request(base, 'GET', '/health/ready');
       assert.deepEqual([ready.status, ready.body], [503, { status: 'unavailable', database: 'unavailable' }]);
@@ -33,6 +40,17 @@ describe('a database outage', () => {
       await new Promise((r) => setTimeout(r, 1100)); // let the cached authentication expire
       problem(await request(base, 'POST', '/requests', { key, body: { title: 'during outage' } }), 503, 'database_unavailable');
       assert.ok(Date.now() - started < 8000, `503s took ${Date.now() - started} ms`);
+      process.stdout.write = write;
+      setLogLevel('silent');
+      const outageLines = logged.join('').split('\n').filter((l) => l.includes('"database unavailable"'));
+      assert.ok(outageLines.length >= 2, 'each 503 is logged');
+      for (const line of outageLines) {
+        const entry = JSON.parse(line);
+        assert.equal(entry.level, 'warn');
+        assert.ok(entry.error_code || entry.error, 'says what failed');
+        assert.equal(entry.stack, undefined);
+        assert.doesNotMatch(line, /\bat .*\.(ts|js):\d+|select |insert /i, 'no stack frame, no SQL');
+      }
 
       await cluster.start();
       let back = await request(base, 'GET', '/health/ready');
@@ -44,6 +62,8 @@ describe('a database outage', () => {
       const created = await request(base, 'POST', '/requests', { key, body: { title: 'after outage' } });
       assert.equal(created.status, 201);
     } finally {
+      process.stdout.write = write;
+      setLogLevel('silent');
       server.close();
       await db.end({ timeout: 1 });
       await cluster.close();

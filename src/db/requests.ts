@@ -4,10 +4,17 @@ import type { Status } from '../requests.ts';
 import type { AuditRow } from './audit.ts';
 import type { Audit } from './users.ts';
 
-export interface RequestRow {
-  seq: string; id: string; public_id: string; title: string; description: string; priority: string;
-  status: Status; created_by: string; created_by_name: string; assignee_id: string | null;
-  assignee_name: string | null; version: number; created_at: Date; updated_at: Date; resolved_at: Date | null;
+/**
+ * A request as a list returns it: what allowed_transitions and the cursor need, and `doc`,
+ * the request's JSON built by PostgreSQL (request_json, sql/migrations/0002_request_json.sql).
+ */
+export interface RequestDoc {
+  seq: string; status: Status; created_by: string; assignee_id: string | null; doc: string;
+}
+
+/** One request, with the columns the rules and a change need. */
+export interface RequestRow extends Omit<RequestDoc, 'seq'> {
+  id: string; public_id: string; title: string; description: string; priority: string; version: number;
 }
 
 export interface CommentRow {
@@ -28,22 +35,22 @@ export interface RequestFilter {
 }
 
 /**
- * The hot shapes have statements of their own: everything and the queue with cached plans
- * (their only parameters are the cursor and the limit); one person's list is planned per
- * call, since how many requests that person has decides the index. Any other mix of
- * filters goes to the general statement, also planned per call.
+ * The hot shapes have statements of their own: everything and the queue with one cached
+ * plan each; one person's list planned per call, since how many requests that person has
+ * decides the index. Any other mix of filters goes to the general statement, also planned
+ * per call, for the filters that are on.
  */
-export function listRequests(db: Tx, f: RequestFilter): Promise<RequestRow[]> {
+export function listRequests(db: Tx, f: RequestFilter): Promise<RequestDoc[]> {
   const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore;
   if (only(!f.statuses && !f.unassigned)) {
     return f.creator
-      ? query<RequestRow>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit], true)
-      : query<RequestRow>(db, 'requests/list_recent', [f.after, f.limit]);
+      ? query<RequestDoc>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit], true)
+      : query<RequestDoc>(db, 'requests/list_recent', [f.after, f.limit]);
   }
   if (only(f.unassigned && !f.creator && f.statuses?.length === 1 && f.statuses[0] === 'NEW')) {
-    return query<RequestRow>(db, 'requests/list_queue', [f.after, f.limit]);
+    return query<RequestDoc>(db, 'requests/list_queue', [f.after, f.limit]);
   }
-  return query<RequestRow>(db, 'requests/list_requests', [
+  return query<RequestDoc>(db, 'requests/list_requests', [
     f.statuses, f.priority, f.unassigned, f.assignee, f.creator, f.q, f.createdAfter, f.createdBefore, f.after, f.limit,
   ], true);
 }

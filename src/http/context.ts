@@ -38,11 +38,14 @@ export interface Res {
   body?: unknown;
   /** An RFC 9457 problem (application/problem+json). */
   problem?: boolean;
+  /** A body already serialised as JSON (a request's JSON comes from PostgreSQL). */
+  jsonText?: string;
   /** A non-JSON body (the docs page, metrics). */
   raw?: { contentType: string; text: string };
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });
+export const jsonText = (status: number, text: string, headers?: Record<string, string>): Res => ({ status, jsonText: text, headers });
 
 /** The authenticated caller; the server guarantees it on routes that require a key. */
 export function actorOf(ctx: Ctx): Actor {
@@ -98,7 +101,13 @@ export function pageArgs(q: { limit?: string; cursor?: string }): { limit: numbe
 
 /** rows were fetched with limit + 1: the extra row only says there is a next page. */
 export function page<T extends { seq: string }, U>(rows: T[], limit: number, view: (row: T) => U) {
-  const items = rows.slice(0, limit);
-  const next = rows.length > limit ? Buffer.from(`s:${items[items.length - 1].seq}`).toString('base64url') : null;
-  return { items: items.map(view), next_cursor: next };
+  return { items: rows.slice(0, limit).map(view), next_cursor: nextCursor(rows, limit) };
 }
+
+/** The same page written as JSON text, from rows that carry their own JSON. */
+export function pageText<T extends { seq: string }>(rows: T[], limit: number, view: (row: T) => string): string {
+  return `{"items":[${rows.slice(0, limit).map(view).join(',')}],"next_cursor":${JSON.stringify(nextCursor(rows, limit))}}`;
+}
+
+const nextCursor = (rows: { seq: string }[], limit: number) =>
+  rows.length > limit ? Buffer.from(`s:${rows[limit - 1].seq}`).toString('base64url') : null;

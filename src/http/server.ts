@@ -159,6 +159,9 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     if (out.raw) {
       all['Content-Type'] = out.raw.contentType;
       payload = out.raw.text;
+    } else if (out.jsonText !== undefined) {
+      all['Content-Type'] = 'application/json; charset=utf-8';
+      payload = out.jsonText;
     } else if (out.body !== undefined && out.status !== 204) {
       all['Content-Type'] = out.problem ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8';
       payload = JSON.stringify(out.body);

@@ -1,3 +1,4 @@
-select number::text as seq, id, public_id, title, description, priority, status, created_by, created_by_name, assignee_id, assignee_name, version, created_at, updated_at, resolved_at
+-- One request by id: the columns the rules need, and its JSON (request_json, migration 0002).
+select id, public_id, title, description, priority, status, created_by, assignee_id, version, doc
 from request_details
 where id = $1

@@ -14,7 +14,6 @@ with r as (
          $5, $6, $7
   from r
 )
-select r.number::text as seq, r.id, r.public_id, r.title, r.description, r.priority, r.status,
-       r.created_by, u.full_name as created_by_name, r.assignee_id, null::text as assignee_name,
-       r.version, r.created_at, r.updated_at, r.resolved_at
+select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id,
+       r.version, request_json(r, u.full_name, null) as doc
 from r join users u on u.id = r.created_by

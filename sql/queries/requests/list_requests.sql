@@ -4,7 +4,7 @@
 -- ones that are on. (The hot shapes have statements of their own with cached plans.)
 -- $1 statuses, $2 priority, $3 only unassigned, $4 assignee, $5 creator, $6 full-text query,
 -- $7 created at or after, $8 created before, $9 after this cursor, $10 limit.
-select number::text as seq, id, public_id, title, description, priority, status, created_by, created_by_name, assignee_id, assignee_name, version, created_at, updated_at, resolved_at
+select number::text as seq, status, created_by, assignee_id, doc
 from request_details
 where ($1::text[] is null or status = any($1))
   and ($2::text is null or priority = $2)

@@ -23,9 +23,8 @@ with r as (
          $12, $13, $14
   from c
 )
-select r.number::text as seq, r.id, r.public_id, r.title, r.description, r.priority, r.status,
-       r.created_by, cu.full_name as created_by_name, r.assignee_id, au.full_name as assignee_name,
-       r.version, r.created_at, r.updated_at, r.resolved_at
+select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id,
+       r.version, request_json(r, cu.full_name, au.full_name) as doc
 from r
 join users cu on cu.id = r.created_by
 left join users au on au.id = r.assignee_id
