@@ -4,7 +4,6 @@
 import { insertRequest, listRequests, updateRequest, type RequestRow } from './db/requests.ts';
 import { getUserByEmail, insertUser, rotateApiKey } from './db/users.ts';
 import type { Sql } from './db/index.ts';
-import { changesOf } from './requests.ts';
 import { hashApiKey, newApiKey, type Role } from './users.ts';
 
 const DEMO: { email: string; full_name: string; role: Role }[] = [
@@ -42,15 +41,9 @@ export async function seed(db: Sql, apiKey?: string): Promise<SeededUser[]> {
 async function sampleRequests(tx: Sql, employee: string, agent: string): Promise<void> {
   const file = (title: string, description: string, priority: string) =>
     insertRequest(tx, { title, description, priority }, employee, SEED_AUDIT) as Promise<RequestRow>;
-  /** A status change by `actor`, recorded as the API would (only the fields that change). */
-  const move = async (r: RequestRow, status: RequestRow['status'], comment: string | null, actor = agent, assignee: string | null = agent) => {
-    const before = { status: r.status, assignee_id: r.assignee_id };
-    const after = { status, assignee_id: assignee };
-    return (await updateRequest(tx, r.id, r.version, {
-      title: r.title, description: r.description, priority: r.priority, ...after,
-      action: 'request.status_changed', changes: changesOf(before, after), comment,
-    }, actor, SEED_AUDIT))!;
-  };
+  /** A status change by `actor`, recorded as the API records one. */
+  const move = async (r: RequestRow, status: RequestRow['status'], comment: string | null, actor = agent, assignee: string | null = agent) =>
+    (await updateRequest(tx, r, { patch: { status, assignee_id: assignee }, action: 'request.status_changed', comment }, actor, SEED_AUDIT))!;
   await file('VPN drops every 5 minutes', 'Since Monday the VPN disconnects every five minutes when on Wi-Fi.', 'HIGH');
   await file('New monitor for desk 4.12', 'The left monitor flickers; a replacement would be great.', 'LOW');
   await move(await file('Cannot print to the 3rd floor printer', 'Jobs stay queued forever.', 'NORMAL'), 'IN_PROGRESS', 'Looking at the print server now.');

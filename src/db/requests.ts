@@ -1,6 +1,6 @@
 // One typed function per statement in sql/queries/requests and sql/queries/comments.
 import { one, query, type Tx } from './index.ts';
-import type { Status } from '../requests.ts';
+import { changesOf, type Status } from '../requests.ts';
 import type { AuditRow } from './audit.ts';
 import type { Audit } from './users.ts';
 
@@ -58,17 +58,25 @@ export function listRequests(db: Tx, f: RequestFilter): Promise<RequestDoc[]> {
 export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string }, creator: string, audit: Audit) =>
   one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit]);
 
+/** A change to a request: the fields it sets (the rest stay), how it is audited, and an optional public comment. */
 export interface RequestChange {
-  title: string; description: string; priority: string; status: Status; assignee_id: string | null;
+  patch: Partial<Pick<RequestRow, 'title' | 'description' | 'priority' | 'status' | 'assignee_id'>>;
   action: 'request.updated' | 'request.status_changed' | 'request.assigned';
-  changes: Record<string, [unknown, unknown]>; comment: string | null;
+  comment: string | null;
 }
 
-/** Applies the change if the request is still at `version`; undefined when it moved on. */
-export const updateRequest = (db: Tx, id: string, version: number, c: RequestChange, actor: string, audit: Audit) =>
-  one<RequestRow>(db, 'requests/update_request', [
-    id, version, c.title, c.description, c.priority, c.status, c.assignee_id, actor, c.action, c.changes, c.comment, ...audit,
+/**
+ * Applies the change to `r` if the request is still at r.version, audited with the
+ * [old, new] of each field it changes; undefined when the request moved on.
+ */
+export function updateRequest(db: Tx, r: RequestRow, c: RequestChange, actor: string, audit: Audit) {
+  const before = { title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id };
+  const after = { ...before, ...c.patch };
+  return one<RequestRow>(db, 'requests/update_request', [
+    r.id, r.version, after.title, after.description, after.priority, after.status, after.assignee_id,
+    actor, c.action, changesOf(before, after), c.comment, ...audit,
   ]);
+}
 
 export const requestHistory = (db: Tx, id: string, o: { internal: boolean; network: boolean; after: string | null; limit: number }) =>
   query<AuditRow>(db, 'requests/request_history', [id, o.internal, o.network, o.after, o.limit]);

@@ -38,14 +38,15 @@ export interface Res {
   body?: unknown;
   /** An RFC 9457 problem (application/problem+json). */
   problem?: boolean;
-  /** A body already serialised as JSON (a request's JSON comes from PostgreSQL). */
-  jsonText?: string;
-  /** A non-JSON body (the docs page, metrics). */
+  /** A body already serialised: the docs page, metrics, or JSON text (see jsonText). */
   raw?: { contentType: string; text: string };
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });
-export const jsonText = (status: number, text: string, headers?: Record<string, string>): Res => ({ status, jsonText: text, headers });
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+/** JSON written elsewhere (a request's JSON comes from PostgreSQL), sent as it is. */
+export const jsonText = (status: number, text: string, headers?: Record<string, string>): Res =>
+  ({ status, headers, raw: { contentType: JSON_CONTENT_TYPE, text } });
 
 /** The authenticated caller; the server guarantees it on routes that require a key. */
 export function actorOf(ctx: Ctx): Actor {

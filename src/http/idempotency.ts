@@ -36,7 +36,7 @@ export async function idempotent(ctx: Ctx, change: (tx: Tx) => Promise<Res>, sto
     }
     const res = await change(tx);
     const keep = stored(res);
-    await saveIdempotencyKey(tx, scope, { request_hash: requestHash, status: keep.status, headers: keep.headers ?? {}, body: keep.jsonText === undefined ? keep.body ?? null : JSON.parse(keep.jsonText) });
+    await saveIdempotencyKey(tx, scope, { request_hash: requestHash, status: keep.status, headers: keep.headers ?? {}, body: keep.raw ? JSON.parse(keep.raw.text) : keep.body ?? null });
     return res;
   });
 }

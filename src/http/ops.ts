@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { query } from '../db/index.ts';
 import { AppError } from '../errors.ts';
 import { secretEquals } from '../users.ts';
-import { type Ctx, header, json } from './context.ts';
+import { type Ctx, header, json, jsonText } from './context.ts';
 
 const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
 const OPENAPI = fs.readFileSync(path.join(DOCS_DIR, 'openapi.json'), 'utf8');
@@ -30,7 +30,7 @@ export async function ready(ctx: Ctx) {
 
 /** GET /openapi.json */
 export async function openapi(_ctx: Ctx) {
-  return { status: 200, raw: { contentType: 'application/json; charset=utf-8', text: OPENAPI } };
+  return jsonText(200, OPENAPI);
 }
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";

@@ -6,7 +6,7 @@ import {
 } from '../db/requests.ts';
 import { AppError, fail } from '../errors.ts';
 import {
-  allowedTransitions, AssignSchema, assigneeAfterMove, canView, changesOf, ChangeStatusSchema, CommentSchema, CreateRequestSchema,
+  allowedTransitions, AssignSchema, assigneeAfterMove, canView, ChangeStatusSchema, CommentSchema, CreateRequestSchema,
   isTerminal, ListRequestsQuery, mayAssign, mayEdit, mayMove, transitionError, UpdateRequestSchema,
 } from '../requests.ts';
 import type { Actor } from '../users.ts';
@@ -20,7 +20,7 @@ import { idempotent } from './idempotency.ts';
 const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
 
 /** A request as this caller sees it: PostgreSQL's JSON of it, plus what the caller may do next. */
-const requestJson = (actor: Actor) => (r: RequestDoc | RequestRow) =>
+const requestJson = (actor: Actor) => (r: Omit<RequestDoc, 'seq'>) =>
   `${r.doc.slice(0, -1)},"allowed_transitions":${JSON.stringify(allowedTransitions(actor, r))}}`;
 
 const commentView = (c: CommentRow) => ({
@@ -54,7 +54,7 @@ function checkIfMatch(ctx: Ctx, r: RequestRow): void {
 interface Change {
   /** Checks that come before If-Match (API.md: 403 before 412). */
   authorize?: (r: RequestRow) => void;
-  /** The state rules and the new row; may throw 403/409/422. Pure apart from lookups. */
+  /** The state rules, then what to change; may throw 403/409/422. Pure apart from lookups. */
   decide: (r: RequestRow) => Promise<RequestChange>;
 }
 
@@ -70,7 +70,7 @@ async function applyChange(ctx: Ctx, change: Change): Promise<Res> {
     change.authorize?.(r);
     checkIfMatch(ctx, r);
     const next = await change.decide(r);
-    const updated = await updateRequest(ctx.services.db, r.id, r.version, next, actor.id, auditMeta(ctx));
+    const updated = await updateRequest(ctx.services.db, r, next, actor.id, auditMeta(ctx));
     if (updated) {
       if (updated.status !== r.status) ctx.services.metrics.transition(r.status, updated.status);
       return one(actor, updated);
@@ -78,10 +78,6 @@ async function applyChange(ctx: Ctx, change: Change): Promise<Res> {
     if (attempt === 10) throw new Error(`request ${r.id} kept changing under 10 attempts`);
   }
 }
-
-const unchanged = (r: RequestRow) => ({
-  title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id,
-});
 
 /** The new assignee must be an active AGENT or ADMIN (the authenticated caller already is one, if not an EMPLOYEE). */
 async function checkAssignee(ctx: Ctx, id: string | null, current: string | null): Promise<void> {
@@ -140,9 +136,7 @@ export async function updateRequestHandler(ctx: Ctx) {
     },
     decide: async (r) => {
       if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
-      const before = unchanged(r);
-      const after = { ...before, ...input };
-      return { ...after, action: 'request.updated', changes: changesOf(before, after), comment: null };
+      return { patch: input, action: 'request.updated', comment: null };
     },
   });
 }
@@ -161,9 +155,7 @@ export async function changeStatus(ctx: Ctx) {
         fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
       }
       await checkAssignee(ctx, assignee, r.assignee_id);
-      const before = unchanged(r);
-      const after = { ...before, status: input.status, assignee_id: assignee };
-      return { ...after, action: 'request.status_changed', changes: changesOf(before, after), comment: input.comment ?? null };
+      return { patch: { status: input.status, assignee_id: assignee }, action: 'request.status_changed', comment: input.comment ?? null };
     },
   });
 }
@@ -182,9 +174,7 @@ export async function changeAssignee(ctx: Ctx) {
         fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
       }
       await checkAssignee(ctx, assignee_id, r.assignee_id);
-      const before = unchanged(r);
-      const after = { ...before, assignee_id };
-      return { ...after, action: 'request.assigned', changes: changesOf(before, after), comment: null };
+      return { patch: { assignee_id }, action: 'request.assigned', comment: null };
     },
   });
 }

@@ -5,7 +5,7 @@ import http from 'node:http';
 import { AppError, problemBody, toAppError } from '../errors.ts';
 import { describeError, enabled, log } from '../log.ts';
 import { type AuthMode, extractKey, type Authenticator } from './auth.ts';
-import type { Ctx, Res, Services } from './context.ts';
+import { type Ctx, JSON_CONTENT_TYPE, type Res, type Services } from './context.ts';
 import { failureWindow, tokenBuckets } from './limits.ts';
 import { compile, match } from './router.ts';
 
@@ -159,11 +159,8 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     if (out.raw) {
       all['Content-Type'] = out.raw.contentType;
       payload = out.raw.text;
-    } else if (out.jsonText !== undefined) {
-      all['Content-Type'] = 'application/json; charset=utf-8';
-      payload = out.jsonText;
     } else if (out.body !== undefined && out.status !== 204) {
-      all['Content-Type'] = out.problem ? 'application/problem+json; charset=utf-8' : 'application/json; charset=utf-8';
+      all['Content-Type'] = out.problem ? 'application/problem+json; charset=utf-8' : JSON_CONTENT_TYPE;
       payload = JSON.stringify(out.body);
     }
     all['Content-Length'] = String(Buffer.byteLength(payload));
