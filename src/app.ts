@@ -2,7 +2,7 @@
 // by the tests, which start it on port 0.
 import type http from 'node:http';
 import type { Config } from './config.ts';
-import { queriesInFlight, type Sql } from './db/index.ts';
+import { poolUse, type Sql } from './db/index.ts';
 import { createAuthenticator } from './http/auth.ts';
 import type { Services } from './http/context.ts';
 import { routes } from './http/routes.ts';
@@ -12,8 +12,10 @@ import { createMetrics } from './metrics.ts';
 export function createApp(config: Config, db: Sql): { server: http.Server; services: Services } {
   const auth = createAuthenticator(db);
   const metrics = createMetrics(() => {
-    const busy = queriesInFlight();
-    return { inUse: Math.min(busy, config.DB_POOL_MAX), waiting: Math.max(0, busy - config.DB_POOL_MAX), max: config.DB_POOL_MAX };
+    const use = poolUse(db);
+    if (!use) return { inUse: 0, waiting: 0, max: config.DB_POOL_MAX };
+    const { statements: s, transactions: t } = use;
+    return { inUse: s.held + t.held, waiting: s.waiting + t.waiting, max: s.size + t.size };
   });
   const services: Services = { db, config, metrics, forgetUser: auth.forgetUser };
   return { server: createServer(routes, services, auth), services };

@@ -1,5 +1,14 @@
 // The environment, read once and validated. The only reader of process.env in src/.
+import net from 'node:net';
 import * as v from 'valibot';
+
+/** An IP address or a CIDR range (TRUSTED_PROXIES). */
+export function isAddressOrRange(entry: string): boolean {
+  const [ip, bits, extra] = entry.split('/');
+  if (extra !== undefined || !net.isIP(ip)) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (net.isIPv6(ip) ? 128 : 32);
+}
 
 const int = (min: number, max: number) =>
   v.pipe(
@@ -23,11 +32,30 @@ const EnvSchema = v.object({
   ADMIN_BOOTSTRAP_KEY: optionalSecret,
   API_KEY: optionalSecret,
   LOG_LEVEL: v.optional(v.picklist(['debug', 'info', 'warn', 'error', 'silent'], 'must be one of debug, info, warn, error, silent'), 'info'),
-  BODY_LIMIT: v.optional(int(1, 64 * 1024 * 1024), String(1024 * 1024)),
+  // 256 KiB: twice the largest valid JSON body (10 200 code points of text, each at most
+  // 12 bytes escaped, and the field names), so nothing valid is refused and nothing much
+  // larger is read.
+  BODY_LIMIT: v.optional(int(1, 64 * 1024 * 1024), String(256 * 1024)),
   RATE_LIMIT_RPS: v.optional(int(0, 1_000_000), '50'),
   RATE_LIMIT_BURST: v.optional(int(0, 1_000_000), '100'),
   AUTH_FAILURE_LIMIT: v.optional(int(0, 1_000_000), '20'),
   DB_POOL_MAX: v.optional(int(1, 1000), '10'),
+  // Connections for transactions, beside DB_POOL_MAX's for single statements (src/db/index.ts).
+  DB_TX_POOL_MAX: v.optional(int(1, 1000), '5'),
+  // Server-side limits on one statement and on one lock wait (503 with Retry-After past them).
+  DB_STATEMENT_TIMEOUT_MS: v.optional(int(1, 3_600_000), '15000'),
+  DB_LOCK_TIMEOUT_MS: v.optional(int(1, 3_600_000), '5000'),
+  // How long a call waits for a free connection before it is answered 503.
+  DB_ACQUIRE_TIMEOUT_MS: v.optional(int(1, 600_000), '2000'),
+  // Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated.
+  TRUSTED_PROXIES: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean)),
+      v.array(v.pipe(v.string(), v.check(isAddressOrRange, 'must list IP addresses or CIDR ranges like 10.0.0.0/8'))),
+    ),
+    '',
+  ),
   METRICS_TOKEN: optionalSecret,
   CORS_ORIGINS: v.optional(
     v.pipe(
@@ -61,3 +89,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const { DATABASE_URL_POSTGRES, ...config } = result.output;
   return { ...config, DATABASE_URL: config.DATABASE_URL ?? DATABASE_URL_POSTGRES };
 }
+
+/** What src/db/index.ts connect() takes from the configuration. */
+export const poolOptions = (c: Config) => ({
+  max: c.DB_POOL_MAX, txMax: c.DB_TX_POOL_MAX, acquireTimeoutMs: c.DB_ACQUIRE_TIMEOUT_MS,
+  statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: c.DB_LOCK_TIMEOUT_MS,
+});

@@ -54,9 +54,9 @@ export class AppError extends Error {
   }
 }
 
-export const fail = (code: ErrorCode, message: string, errors?: FieldError[]): never => {
+export function fail(code: ErrorCode, message: string, errors?: FieldError[]): never {
   throw new AppError(code, message, errors);
-};
+}
 
 export interface Problem {
   type: string; title: string; status: number; detail: string; instance: string;
@@ -89,6 +89,16 @@ const CONSTRAINTS: Record<string, [ErrorCode, string]> = {
 // client-side codes postgres.js uses for refused or dropped connections.
 const UNAVAILABLE = /^(08|53|57P0[1-3]|ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|EPIPE|CONNECT_TIMEOUT|CONNECTION_CLOSED|CONNECTION_ENDED|CONNECTION_DESTROYED)/;
 
+// Waits that ran out (statement_timeout and cancels 57014, lock_timeout 55P03) and
+// transactions PostgreSQL chose to abort (deadlock 40P01, serialization 40001): nothing
+// was applied, and the same call may well succeed in a moment.
+const BUSY = /^(57014|55P03|40P01|40001)$/;
+
+// Data exceptions: a value PostgreSQL cannot take (out of range, a bad encoding). Input
+// validation catches these first (src/validation.ts); this is the backstop, so a value it
+// missed is still the caller's 422 and not our 500.
+const BAD_VALUE = /^(22003|22007|22008|22021|22P02|22P05|22001)$/;
+
 /** Any thrown value → AppError. Unknown causes become internal_error (and are logged by the caller). */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
@@ -97,6 +107,12 @@ export function toAppError(err: unknown): AppError {
   if (constraint) return new AppError(constraint[0], constraint[1]);
   if (typeof e?.code === 'string' && UNAVAILABLE.test(e.code)) {
     return new AppError('database_unavailable', 'the database is unavailable; try again shortly', undefined, { 'Retry-After': '1' });
+  }
+  if (typeof e?.code === 'string' && BUSY.test(e.code)) {
+    return new AppError('database_unavailable', 'the database is busy; try again shortly', undefined, { 'Retry-After': '1' });
+  }
+  if (typeof e?.code === 'string' && BAD_VALUE.test(e.code)) {
+    return new AppError('validation_failed', 'a value in this request is out of range or not valid text');
   }
   return new AppError('internal_error', 'an unexpected error occurred');
 }

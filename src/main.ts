@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, poolOptions, type Config } from './config.ts';
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { purgeIdempotencyKeys } from './db/idempotency.ts';
 import { connect, one, type Sql } from './db/index.ts';
@@ -19,13 +19,13 @@ import { printKeys, seed } from './seed.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 async function openDatabase(config: Config): Promise<{ db: Sql; url: string; embedded?: EmbeddedCluster }> {
-  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, { max: config.DB_POOL_MAX }), url: config.DATABASE_URL };
+  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, poolOptions(config)), url: config.DATABASE_URL };
   const embedded = await startEmbedded({
     dataDir: path.resolve(ROOT, config.DATA_DIR),
     onLog: (line) => log.debug('postgres', { line }),
     onNotice: (message) => log.warn(message),
   });
-  return { db: connect(embedded.url, { max: config.DB_POOL_MAX }), url: embedded.url, embedded };
+  return { db: connect(embedded.url, poolOptions(config)), url: embedded.url, embedded };
 }
 
 /** Migrates, waiting up to a minute for a database that is still starting (compose, k8s). */
@@ -107,7 +107,19 @@ async function primary(config: Config, url: string, embedded?: EmbeddedCluster):
   process.on('SIGINT', () => void stop('SIGTERM'));
 }
 
+/**
+ * A failure that nothing awaited or caught must not take every other caller down with it:
+ * it is logged (without a stack, src/log.ts) and the process serves on. The state that
+ * matters lives in PostgreSQL, committed or not; what a process holds (caches, limits)
+ * is rebuilt from there.
+ */
+function serveOnAfterStrayErrors(): void {
+  process.on('unhandledRejection', (reason) => log.error('unhandled rejection', describeError(reason)));
+  process.on('uncaughtException', (err) => log.error('uncaught exception', describeError(err)));
+}
+
 async function main(): Promise<void> {
+  serveOnAfterStrayErrors();
   let config: Config;
   try {
     config = loadConfig();
@@ -121,7 +133,7 @@ async function main(): Promise<void> {
   setLogLevel(config.LOG_LEVEL);
   const [command = 'serve', flag] = process.argv.slice(2);
   if (cluster.isWorker) {
-    const db = connect(config.DATABASE_URL!, { max: config.DB_POOL_MAX });
+    const db = connect(config.DATABASE_URL!, poolOptions(config));
     return listen(config, db, async () => {});
   }
   const { db, embedded, url } = await openDatabase(config);

@@ -33,17 +33,30 @@ export const email = () =>
 /** The keyset-pagination query fields every list accepts (checked by pageArgs). */
 export const PAGE_FIELDS = { limit: v.optional(v.string()), cursor: v.optional(v.string()) };
 
-export const uuid = (message = 'must be a UUID') => v.pipe(v.string(message), v.uuid(message));
+/** A UUID, lower-cased: ids are compared as strings (policy, caches, idempotency scopes). */
+export const uuid = (message = 'must be a UUID') => v.pipe(v.string(message), v.uuid(message), v.toLowerCase());
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** For path parameters: anything that is not a UUID cannot name a row (404, not 422). */
 export const isUuid = (s: string) => UUID.test(s);
 
-/** An RFC 3339 time stamp (a date alone is accepted as its midnight UTC). */
+/** A path parameter as the id it names (lower-cased), or null when it cannot name a row. */
+export const idOf = (s: string): string | null => (UUID.test(s) ? s.toLowerCase() : null);
+
+// The years PostgreSQL and every client agree on: 0001..9999 (year 0 does not exist
+// in PostgreSQL, and JavaScript would take it).
+const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
+const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** An RFC 3339 time stamp (a date alone is accepted as its midnight UTC) in the years 0001..9999 (UTC). */
 export const timestamp = () =>
   v.pipe(
     v.string(),
-    v.check((s) => /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(s) && !Number.isNaN(Date.parse(s)), 'must be an RFC 3339 time stamp'),
+    v.check((s) => {
+      if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/i.test(s)) return false;
+      const ms = Date.parse(s);
+      return ms >= FIRST_MS && ms <= LAST_MS;
+    }, 'must be an RFC 3339 time stamp in the years 0001 to 9999'),
   );
 
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown, code: ErrorCode = 'validation_failed'): v.InferOutput<S> {

@@ -9,7 +9,8 @@ describe('configuration', () => {
     const c = loadConfig({});
     assert.equal(c.HOST, '127.0.0.1');
     assert.equal(c.PORT, 8000);
-    assert.equal(c.BODY_LIMIT, 1024 * 1024);
+    assert.equal(c.BODY_LIMIT, 256 * 1024);
+    assert.deepEqual(c.TRUSTED_PROXIES, []);
     assert.equal(c.AUTH_FAILURE_LIMIT, 20);
     assert.deepEqual(c.CORS_ORIGINS, []);
     assert.equal(c.DATABASE_URL, undefined);

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { createApp } from '../src/app.ts';
-import { loadConfig, type Config } from '../src/config.ts';
+import { loadConfig, poolOptions, type Config } from '../src/config.ts';
 import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
@@ -84,7 +84,7 @@ let userCounter = 0;
 export async function startApp(env: Record<string, string> = {}, dbUrl?: string): Promise<TestApp> {
   const url = dbUrl ?? (await freshDatabase());
   const config = testConfig(env);
-  const db = connect(url, { max: 20 });
+  const db = connect(url, poolOptions(config));
   const { server } = createApp(config, db);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -54,12 +54,23 @@ describe('authentication', () => {
 describe('failed authentications are limited per IP', () => {
   const app = useApp({ AUTH_FAILURE_LIMIT: '3' });
 
-  test('after AUTH_FAILURE_LIMIT failures in a minute the IP gets 429 with Retry-After, even with a good key', async () => {
+  test('after AUTH_FAILURE_LIMIT failures in a minute further failing attempts get 429 with Retry-After, and valid keys from the same address still work', async () => {
     const { key } = await app().user('EMPLOYEE');
     for (let i = 0; i < 3; i++) problem(await app().call('GET', '/users/me', { key: `sfk_wrong${i}` }), 401, 'invalid_api_key');
-    const r = await app().call('GET', '/users/me', { key });
+    const blocked = await app().call('GET', '/users/me', { key: 'sfk_wrong_again' });
+    problem(blocked, 429, 'rate_limited');
+    assert.ok(Number(blocked.headers['retry-after']) >= 1);
+    problem(await app().call('GET', '/users/me'), 429, 'rate_limited');
+    // Everyone else behind the same address (one proxy, one office NAT) keeps working.
+    const ok = await app().call('GET', '/users/me', { key });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.role, 'EMPLOYEE');
+  });
+
+  test('a bootstrap attempt from an address over the limit is refused before the key is compared', async () => {
+    for (let i = 0; i < 3; i++) await app().call('GET', '/users/me', { key: `sfk_other${i}` });
+    const r = await app().call('POST', '/users', { body: { email: 'boot@example.com', full_name: 'B' }, headers: { 'X-Bootstrap-Key': 'bootstrap-key-for-tests-0123456789' } });
     problem(r, 429, 'rate_limited');
-    assert.ok(Number(r.headers['retry-after']) >= 1);
   });
 });
 

@@ -25,6 +25,8 @@ export interface CommentRow {
 
 export const getRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/get_request', [id]);
 
+export const lockRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/lock_request', [id]);
+
 export const getRequestByPublicId = (db: Tx, publicId: string) =>
   one<RequestRow>(db, 'requests/get_request_by_public_id', [publicId]);
 

@@ -64,6 +64,9 @@ export function queryObject(ctx: Ctx): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of ctx.query) {
     if (key in out) fail('invalid_query', `query parameter ${key} is given more than once`, [{ path: key, message: 'is given more than once' }]);
+    if (key.includes('\u0000') || value.includes('\u0000')) {
+      fail('invalid_query', `query parameter ${key} contains a NUL character`, [{ path: key, message: 'must not contain NUL characters' }]);
+    }
     out[key] = value;
   }
   return out;
@@ -81,6 +84,8 @@ export const pageQuery = (ctx: Ctx) => pageArgs(parse(v.strictObject(PAGE_FIELDS
 /** Audit context of this call: who, from where, under which request id. */
 export const auditMeta = (ctx: Ctx) => [ctx.requestId, ctx.ip, ctx.userAgent] as const;
 
+const INT64_MAX = 9223372036854775807n;
+
 // Keyset pagination: the cursor is an opaque token around the last row's sequence number.
 export function pageArgs(q: { limit?: string; cursor?: string }): { limit: number; after: string | null } {
   let limit = 50;
@@ -94,8 +99,9 @@ export function pageArgs(q: { limit?: string; cursor?: string }): { limit: numbe
   if (q.cursor !== undefined) {
     const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(q.cursor) ? Buffer.from(q.cursor, 'base64url').toString('utf8') : '';
     const m = /^s:(\d{1,19})$/.exec(decoded);
-    if (!m) fail('invalid_query', 'cursor is not one this API gave out', [{ path: 'cursor', message: 'is malformed' }]);
-    after = m![1];
+    // A cursor holds a bigint sequence number: anything past int64 was not given out here.
+    if (!m || BigInt(m[1]) > INT64_MAX) fail('invalid_query', 'cursor is not one this API gave out', [{ path: 'cursor', message: 'is malformed' }]);
+    after = m[1];
   }
   return { limit, after };
 }

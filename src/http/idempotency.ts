@@ -12,16 +12,20 @@ const KEY = /^[\x20-\x7e]{1,255}$/;
  * Runs `change`: without an Idempotency-Key as it is (a change of one statement needs no
  * transaction); with an Idempotency-Key (and a known caller) the same
  * key and body replays the first response; another body is a conflict; a call while the
- * first still runs is refused. `stored` may drop what must not be kept (a raw API key).
+ * first still runs is refused. The scope is the caller, the method, the route pattern and
+ * the entity the path resolved to (`entity`), so REQ-7, its UUID and the UUID in capitals
+ * are one scope. `stored` may drop what must not be kept (a raw API key).
  */
-export async function idempotent(ctx: Ctx, change: (tx: Tx) => Promise<Res>, stored: (res: Res) => Res = (r) => r): Promise<Res> {
+export async function idempotent(
+  ctx: Ctx, opts: { entity?: string; stored?: (res: Res) => Res }, change: (tx: Tx) => Promise<Res>,
+): Promise<Res> {
   const { db } = ctx.services;
   const key = header(ctx, 'idempotency-key');
   if (key === undefined || !ctx.actor) return change(db);
   if (!KEY.test(key)) {
     fail('validation_failed', 'Idempotency-Key must be 1..255 printable ASCII characters', [{ path: 'Idempotency-Key', message: 'must be 1..255 printable ASCII characters' }]);
   }
-  const scope: Scope = [ctx.actor.id, ctx.method, ctx.path, key];
+  const scope: Scope = [ctx.actor.id, ctx.method, opts.entity ? `${ctx.route} ${opts.entity}` : ctx.route, key];
   const requestHash = crypto.createHash('sha256').update(JSON.stringify(ctx.body ?? null)).digest('hex');
   return db.begin(async (tx) => {
     if (!(await lockIdempotencyKey(tx, scope))) {
@@ -35,7 +39,7 @@ export async function idempotent(ctx: Ctx, change: (tx: Tx) => Promise<Res>, sto
       return { status: previous.status, headers: { ...previous.headers, 'Idempotent-Replayed': 'true' }, body: previous.body };
     }
     const res = await change(tx);
-    const keep = stored(res);
+    const keep = opts.stored ? opts.stored(res) : res;
     await saveIdempotencyKey(tx, scope, { request_hash: requestHash, status: keep.status, headers: keep.headers ?? {}, body: keep.raw ? JSON.parse(keep.raw.text) : keep.body ?? null });
     return res;
   });

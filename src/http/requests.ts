@@ -1,7 +1,7 @@
 // Handlers for requests, their status, assignee, comments and history.
 import { getUser } from '../db/users.ts';
 import {
-  type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments,
+  type CommentRow, getRequest, getRequestByPublicId, insertComment, lockRequest, insertRequest, listComments,
   listRequests, requestHistory, type RequestChange, type RequestDoc, type RequestRow, updateRequest,
 } from '../db/requests.ts';
 import { AppError, fail } from '../errors.ts';
@@ -10,7 +10,8 @@ import {
   isTerminal, ListRequestsQuery, mayAssign, mayEdit, mayMove, transitionError, UpdateRequestSchema,
 } from '../requests.ts';
 import type { Actor } from '../users.ts';
-import { isUuid, parse } from '../validation.ts';
+import { idOf, parse } from '../validation.ts';
+import type { Tx } from '../db/index.ts';
 import {
   actorOf, auditMeta, type Ctx, header, json, jsonText, noQuery, page, pageArgs, pageQuery, pageText, queryObject, type Res,
 } from './context.ts';
@@ -37,8 +38,13 @@ const one = (actor: Actor, r: RequestRow, status = 200, headers: Record<string, 
 async function load(ctx: Ctx): Promise<RequestRow> {
   const ref = ctx.params.ref;
   const { db } = ctx.services;
-  const r = isUuid(ref) ? await getRequest(db, ref.toLowerCase()) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
-  if (!r || !canView(actorOf(ctx), r)) throw new AppError('not_found', `no request ${ref}`);
+  const id = idOf(ref);
+  const r = id ? await getRequest(db, id) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
+  return visible(ctx, r);
+}
+
+function visible(ctx: Ctx, r: RequestRow | undefined): RequestRow {
+  if (!r || !canView(actorOf(ctx), r)) throw new AppError('not_found', `no request ${ctx.params.ref}`);
   return r;
 }
 
@@ -58,25 +64,35 @@ interface Change {
   decide: (r: RequestRow) => Promise<RequestChange>;
 }
 
+/** Checks `change` against `r` and writes it if the request is still at r.version. */
+async function attempt(ctx: Ctx, db: Tx, r: RequestRow, change: Change): Promise<RequestRow | undefined> {
+  change.authorize?.(r);
+  checkIfMatch(ctx, r);
+  const next = await change.decide(r);
+  const updated = await updateRequest(db, r, next, actorOf(ctx).id, auditMeta(ctx));
+  if (updated && updated.status !== r.status) ctx.services.metrics.transition(r.status, updated.status);
+  return updated;
+}
+
 /**
- * Read, check, write only if nobody wrote in between (the version guard), else read
- * again: so a racing caller is judged against the request as it now is, and loses with
- * the 409 or 412 that state deserves. Each attempt is two round trips, no transaction.
+ * Read, check, write only if nobody wrote in between (the version guard): two round
+ * trips and no transaction, the common case. When somebody did, once more with the row
+ * locked in a transaction, so the caller is judged against the request as it now is
+ * (and loses with the 409 or 412 that state deserves) and cannot lose the race again:
+ * however many edit one request at once, each gets an answer, none a 500.
  */
 async function applyChange(ctx: Ctx, change: Change): Promise<Res> {
   const actor = actorOf(ctx);
-  for (let attempt = 1; ; attempt++) {
-    const r = await load(ctx);
-    change.authorize?.(r);
-    checkIfMatch(ctx, r);
-    const next = await change.decide(r);
-    const updated = await updateRequest(ctx.services.db, r, next, actor.id, auditMeta(ctx));
-    if (updated) {
-      if (updated.status !== r.status) ctx.services.metrics.transition(r.status, updated.status);
-      return one(actor, updated);
-    }
-    if (attempt === 10) throw new Error(`request ${r.id} kept changing under 10 attempts`);
-  }
+  const { db } = ctx.services;
+  const first = await load(ctx);
+  const updated = await attempt(ctx, db, first, change)
+    ?? await db.begin(async (tx) => {
+      const locked = visible(ctx, await lockRequest(tx, first.id));
+      const again = await attempt(ctx, tx, locked, change);
+      if (!again) throw new Error(`request ${first.id} changed while locked`);
+      return again;
+    });
+  return one(actor, updated);
 }
 
 /** The new assignee must be an active AGENT or ADMIN (the authenticated caller already is one, if not an EMPLOYEE). */
@@ -93,7 +109,7 @@ async function checkAssignee(ctx: Ctx, id: string | null, current: string | null
 export async function createRequest(ctx: Ctx) {
   const actor = actorOf(ctx);
   const input = parse(CreateRequestSchema, ctx.body);
-  return idempotent(ctx, async (tx) => {
+  return idempotent(ctx, {}, async (tx) => {
     const r = await insertRequest(tx, input, actor.id, auditMeta(ctx));
     ctx.services.metrics.requestCreated();
     return one(actor, r!, 201, { Location: `/requests/${r!.public_id}` });
@@ -196,7 +212,7 @@ export async function addComment(ctx: Ctx) {
   const input = parse(CommentSchema, ctx.body);
   const r = await load(ctx);
   if (input.internal && actor.role === 'EMPLOYEE') fail('forbidden', 'only agents and admins may write internal notes');
-  return idempotent(ctx, async (tx) => {
+  return idempotent(ctx, { entity: r.id }, async (tx) => {
     const c = await insertComment(tx, { request_id: r.id, author_id: actor.id, ...input }, auditMeta(ctx));
     return json(201, commentView(c!));
   });

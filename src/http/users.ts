@@ -2,7 +2,7 @@
 import { countOtherActiveAdmins, getUser, insertUser, listRoles, listUsers, lockAdmins, rotateApiKey, updateUser, type UserRow } from '../db/users.ts';
 import { AppError, fail } from '../errors.ts';
 import { type Actor, CreateUserSchema, hashApiKey, ListUsersQuery, losesAdmin, newApiKey, secretEquals, UpdateUserSchema } from '../users.ts';
-import { isUuid, parse } from '../validation.ts';
+import { idOf, parse } from '../validation.ts';
 import { actorOf, auditMeta, type Ctx, header, json, noBody, noQuery, page, pageArgs, queryObject } from './context.ts';
 import { idempotent } from './idempotency.ts';
 
@@ -21,10 +21,11 @@ function freshKey() {
 }
 
 /** The user, if the caller may see them: an ADMIN sees everyone, anyone else only themself. */
-async function findUser(ctx: Ctx, id: string): Promise<UserRow> {
+async function findUser(ctx: Ctx, ref: string): Promise<UserRow> {
   const actor = actorOf(ctx);
+  const id = idOf(ref);
   const visible = actor.role === 'ADMIN' || actor.id === id;
-  const user = visible && isUuid(id) ? await getUser(ctx.services.db, id) : undefined;
+  const user = visible && id ? await getUser(ctx.services.db, id) : undefined;
   if (!user) throw new AppError('not_found', 'no such user');
   return user;
 }
@@ -53,8 +54,8 @@ export async function createUser(ctx: Ctx) {
     return created(user!);
   }
   // A replay shows the user without the key: the raw key is never stored, not even here.
-  return idempotent(ctx, async (tx) => created((await insertUser(tx, { ...input, keyHash, last4 }, ctx.actor!.id, 'user.created', auditMeta(ctx)))!),
-    (res) => ({ ...res, body: { ...(res.body as object), api_key: undefined } }));
+  return idempotent(ctx, { stored: (res) => ({ ...res, body: { ...(res.body as object), api_key: undefined } }) },
+    async (tx) => created((await insertUser(tx, { ...input, keyHash, last4 }, ctx.actor!.id, 'user.created', auditMeta(ctx)))!));
 }
 
 /** GET /users */
@@ -83,17 +84,17 @@ export async function getUserHandler(ctx: Ctx) {
 export async function updateUserHandler(ctx: Ctx) {
   const actor = actorOf(ctx);
   const input = parse(UpdateUserSchema, ctx.body);
-  await findUser(ctx, ctx.params.id);
+  const { id } = await findUser(ctx, ctx.params.id);
   requireAdmin(actor);
   const user = await ctx.services.db.begin(async (tx) => {
     if (input.role !== undefined || input.is_active !== undefined) await lockAdmins(tx);
-    const before = await getUser(tx, ctx.params.id);
-    if (losesAdmin(before!, input) && (await countOtherActiveAdmins(tx, ctx.params.id)) === 0) {
+    const before = await getUser(tx, id);
+    if (losesAdmin(before!, input) && (await countOtherActiveAdmins(tx, id)) === 0) {
       fail('last_admin', 'this is the last active ADMIN; make another user ADMIN first');
     }
-    return updateUser(tx, ctx.params.id, input, actor.id, auditMeta(ctx));
+    return updateUser(tx, id, input, actor.id, auditMeta(ctx));
   });
-  ctx.services.forgetUser(ctx.params.id);
+  ctx.services.forgetUser(id);
   return json(200, userView(user!));
 }
 
@@ -114,9 +115,9 @@ export async function rotateMyKey(ctx: Ctx) {
 /** POST /users/:id/api-key/rotate */
 export async function rotateUserKey(ctx: Ctx) {
   noBody(ctx);
-  await findUser(ctx, ctx.params.id);
+  const { id } = await findUser(ctx, ctx.params.id);
   requireAdmin(actorOf(ctx));
-  return rotate(ctx, ctx.params.id);
+  return rotate(ctx, id);
 }
 
 /** GET /roles */

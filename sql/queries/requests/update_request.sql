@@ -1,13 +1,19 @@
 -- Every change to a request: applied only if nobody changed it since it was read
 -- (version $2), with its audit row and an optional public comment, in one statement.
--- No row back means the request moved on; the caller reads it again.
+-- No row back means the request moved on, or another transaction holds its row (skip
+-- locked: this statement never waits for a lock, so writers queued on one request cannot
+-- take every pooled connection); the caller then tries again with the row locked
+-- (src/http/requests.ts applyChange). A transaction's own lock is not skipped.
 -- $3..$7 the new title, description, priority, status, assignee; $8 actor, $9 action,
 -- $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent.
-with r as (
+with target as (
+  select id from requests where id = $1 and version = $2 for no key update skip locked
+), r as (
   update requests
   set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7
-  where id = $1 and version = $2
-  returning *
+  from target
+  where requests.id = target.id
+  returning requests.*
 ), c as (
   insert into comments (request_id, author_id, body)
   select r.id, $8, $11 from r where $11::text is not null
