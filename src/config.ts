@@ -66,6 +66,8 @@ const EnvSchema = v.object({
     '',
   ),
   SHUTDOWN_TIMEOUT_MS: v.optional(int(0, 600_000), '10000'),
+  // How long events are kept for GET /events (and, next, webhook replays).
+  EVENT_RETENTION_DAYS: v.optional(int(1, 36_500), '30'),
   // Worker processes sharing the port (node:cluster); 1 serves from this process.
   WEB_CONCURRENCY: v.optional(int(1, 64), '1'),
   // Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset.

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig, poolOptions, type Config } from './config.ts';
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
-import { purgeIdempotencyKeys } from './db/idempotency.ts';
 import { connect, one, type Sql } from './db/index.ts';
 import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
@@ -53,8 +52,7 @@ async function prepare(config: Config, db: Sql, embedded?: EmbeddedCluster): Pro
 
 /** Serves until SIGTERM or SIGINT, then drains and calls `stopped`. */
 async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Promise<void> {
-  const { server } = createApp(config, db);
-  const purge = setInterval(() => purgeIdempotencyKeys(db).catch(() => {}), 3_600_000).unref();
+  const { server, worker } = createApp(config, db);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
@@ -62,6 +60,7 @@ async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Pr
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   log.info('listening', { url: `http://${config.HOST}:${port}`, pid: process.pid });
+  worker.start();
   if (config.LOG_LEVEL !== 'info' && config.LOG_LEVEL !== 'debug' && (cluster.worker?.id ?? 1) === 1) process.stdout.write(`ServiceFlow listening on http://${config.HOST}:${port}\n`);
 
   let stopping = false;
@@ -69,12 +68,11 @@ async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Pr
     if (stopping) return;
     stopping = true;
     log.info('shutting down', { signal });
-    clearInterval(purge);
-    // Stop accepting; let requests in flight finish, up to SHUTDOWN_TIMEOUT_MS.
+    // Stop accepting; let requests and background work in flight finish, up to SHUTDOWN_TIMEOUT_MS.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
-    await closed;
+    await Promise.all([closed, worker.stop(config.SHUTDOWN_TIMEOUT_MS)]);
     clearTimeout(timer);
     await db.end({ timeout: 5 });
     await stopped();

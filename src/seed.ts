@@ -4,7 +4,7 @@
 import { insertRequest, listRequests, updateRequest, type RequestRow } from './db/requests.ts';
 import { getUserByEmail, insertUser, rotateApiKey } from './db/users.ts';
 import type { Sql } from './db/index.ts';
-import { hashApiKey, newApiKey, type Role } from './users.ts';
+import { hashApiKey, newApiKey, type Role } from './users/keys.ts';
 
 const DEMO: { email: string; full_name: string; role: Role }[] = [
   { email: 'admin@example.com', full_name: 'Ada Admin', role: 'ADMIN' },

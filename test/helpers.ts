@@ -11,7 +11,7 @@ import { loadConfig, poolOptions, type Config } from '../src/config.ts';
 import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
-import { hashApiKey, newApiKey, type Role } from '../src/users.ts';
+import { hashApiKey, newApiKey, type Role } from '../src/users/keys.ts';
 import { checkResponse } from './contract.ts';
 import { databaseUrl } from './db-url.ts';
 

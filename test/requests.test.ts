@@ -2,7 +2,7 @@
 // comments and history — real HTTP against a real database.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { STATUSES } from '../src/requests.ts';
+import { STATUSES } from '../src/requests/lifecycle.ts';
 import { problem, useApp, type TestApp } from './helpers.ts';
 
 async function file(app: TestApp, key: string, body: Record<string, unknown> = {}) {

@@ -1,14 +1,13 @@
-// The status machine lives twice: in TypeScript (src/requests.ts) and in the trigger
+// The status machine lives twice: in TypeScript (src/requests/lifecycle.ts) and in the trigger
 // requests__guard. These tests walk every (from, to) pair through both, and the full
 // role × status × relation matrix through the policy.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
-import {
-  allowedTransitions, assigneeAfterMove, mayMove, STATUSES, type Status, transitionError,
-} from '../src/requests.ts';
-import { hashApiKey, newApiKey, type Actor, type Role } from '../src/users.ts';
+import { STATUSES, type Status, transitionError } from '../src/requests/lifecycle.ts';
+import { allowedTransitions, assigneeAfterMove, mayMove } from '../src/requests/policy.ts';
+import { hashApiKey, newApiKey, type Actor, type Role } from '../src/users/keys.ts';
 import { freshDatabase } from './helpers.ts';
 
 const EXPECTED_MOVES = new Set(['NEW>IN_PROGRESS', 'NEW>CANCELED', 'IN_PROGRESS>DONE', 'IN_PROGRESS>CANCELED']);
@@ -37,7 +36,7 @@ describe('who may move what (policy matrix)', () => {
     "someone else's, assigned to another": { created_by: other, assignee_id: 'u-third' },
   } as const;
 
-  // The rules of API.md, written out independently of src/requests.ts.
+  // The rules of API.md, written out independently of src/requests/.
   function expected(role: Role, status: Status, to: Status, rel: { created_by: string; assignee_id: string | null }): boolean {
     if (transitionError(status, to)) return false;
     if (role === 'ADMIN') return true;

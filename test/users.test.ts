@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import { hashApiKey } from '../src/users.ts';
+import { hashApiKey } from '../src/users/keys.ts';
 import { problem, startApp, useApp } from './helpers.ts';
 
 const BOOTSTRAP = 'bootstrap-key-for-tests-0123456789';

@@ -1,6 +1,6 @@
 // One typed function per statement in sql/queries/requests and sql/queries/comments.
 import { one, query, type Tx } from './index.ts';
-import { changesOf, type Status } from '../requests.ts';
+import { changesOf, type Status } from '../requests/lifecycle.ts';
 import type { AuditRow } from './audit.ts';
 import type { Audit } from './users.ts';
 

@@ -1,6 +1,6 @@
 // One typed function per statement in sql/queries/users and sql/queries/roles.
 import { one, query, type Tx } from './index.ts';
-import type { Actor, Role } from '../users.ts';
+import type { Actor, Role } from '../users/keys.ts';
 
 export interface UserRow {
   id: string; email: string; full_name: string; role: Role; is_active: boolean;

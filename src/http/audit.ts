@@ -23,7 +23,7 @@ const AuditQuery = v.strictObject({
 });
 
 /** GET /audit-logs — ADMIN only; newest first. */
-export async function listAuditLogsHandler(ctx: Ctx) {
+export async function getAuditLogs(ctx: Ctx) {
   const actor = actorOf(ctx);
   const q = parse(AuditQuery, queryObject(ctx), 'invalid_query');
   if (actor.role !== 'ADMIN') fail('forbidden', 'only an ADMIN may read the audit log');

@@ -4,7 +4,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Sql } from '../db/index.ts';
 import { findActorByKeyHash } from '../db/users.ts';
-import { type Actor, hashApiKey } from '../users.ts';
+import type { Clock } from '../clock.ts';
+import { type Actor, hashApiKey } from '../users/keys.ts';
 
 export type AuthMode = 'public' | 'key' | 'bootstrap';
 
@@ -21,17 +22,17 @@ export function extractKey(headers: IncomingHttpHeaders): string | undefined {
   return m ? m[1] : undefined;
 }
 
-const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
-export function createAuthenticator(db: Sql): Authenticator {
+/** `ttlMs`: how long a key's answer is trusted without asking the database (API.md: at most a second). */
+export function createAuthenticator(db: Sql, clock: Clock, ttlMs = 1000): Authenticator {
   const cache = new Map<string, { actor: Actor; expires: number }>();
   return {
     async authenticate(key) {
       if (key.length > 256) return null;
       const hash = hashApiKey(key);
       const id = hash.toString('base64');
-      const now = Date.now();
+      const now = clock.now();
       const hit = cache.get(id);
       if (hit && hit.expires > now) return hit.actor;
       const actor = await findActorByKeyHash(db, hash);
@@ -40,7 +41,7 @@ export function createAuthenticator(db: Sql): Authenticator {
         return null;
       }
       if (cache.size >= MAX_ENTRIES) cache.clear();
-      cache.set(id, { actor, expires: now + TTL_MS });
+      cache.set(id, { actor, expires: now + ttlMs });
       return actor;
     },
     forgetUser(userId) {

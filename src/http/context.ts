@@ -1,20 +1,12 @@
 // What a handler receives and returns. Handlers never touch the socket.
 import type { IncomingHttpHeaders } from 'node:http';
 import * as v from 'valibot';
-import type { Config } from '../config.ts';
-import type { Sql } from '../db/index.ts';
 import { AppError, fail } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
-import type { Actor } from '../users.ts';
+import type { Services } from '../services.ts';
+import type { Actor } from '../users/keys.ts';
 import { PAGE_FIELDS, parse } from '../validation.ts';
 
-export interface Services {
-  db: Sql;
-  config: Config;
-  metrics: Metrics;
-  /** Forget cached authentications of this user (after rotation or deactivation). */
-  forgetUser(userId: string): void;
-}
+export type { Services };
 
 export interface Ctx {
   method: string;
@@ -29,6 +21,8 @@ export interface Ctx {
   userAgent: string | null;
   /** Set by the server for every route that needs a key; null only on public routes and bootstrap. */
   actor: Actor | null;
+  /** A bootstrap call whose X-Bootstrap-Key the server has checked (API.md, "bootstrap"). */
+  bootstrap: boolean;
   services: Services;
 }
 
@@ -86,15 +80,18 @@ export const auditMeta = (ctx: Ctx) => [ctx.requestId, ctx.ip, ctx.userAgent] as
 
 const INT64_MAX = 9223372036854775807n;
 
+/** `limit` of a list: 1..100, default 50. */
+export function pageLimit(given: string | undefined): number {
+  if (given === undefined) return 50;
+  if (!/^\d{1,3}$/.test(given) || Number(given) < 1 || Number(given) > 100) {
+    fail('invalid_query', 'limit must be a whole number from 1 to 100', [{ path: 'limit', message: 'must be 1..100' }]);
+  }
+  return Number(given);
+}
+
 // Keyset pagination: the cursor is an opaque token around the last row's sequence number.
 export function pageArgs(q: { limit?: string; cursor?: string }): { limit: number; after: string | null } {
-  let limit = 50;
-  if (q.limit !== undefined) {
-    if (!/^\d{1,3}$/.test(q.limit) || Number(q.limit) < 1 || Number(q.limit) > 100) {
-      fail('invalid_query', 'limit must be a whole number from 1 to 100', [{ path: 'limit', message: 'must be 1..100' }]);
-    }
-    limit = Number(q.limit);
-  }
+  const limit = pageLimit(q.limit);
   let after: string | null = null;
   if (q.cursor !== undefined) {
     const decoded = /^[A-Za-z0-9_-]{1,40}$/.test(q.cursor) ? Buffer.from(q.cursor, 'base64url').toString('utf8') : '';

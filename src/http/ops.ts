@@ -4,19 +4,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { query } from '../db/index.ts';
 import { AppError } from '../errors.ts';
-import { secretEquals } from '../users.ts';
+import { secretEquals } from '../users/keys.ts';
 import { type Ctx, header, json, jsonText } from './context.ts';
 
 const DOCS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs');
 const OPENAPI = fs.readFileSync(path.join(DOCS_DIR, 'openapi.json'), 'utf8');
 
 /** GET /health, GET /health/live — the process is up. */
-export async function live(_ctx: Ctx) {
+export async function getHealth(_ctx: Ctx) {
   return json(200, { status: 'ok' });
 }
 
 /** GET /health/ready — the process is up and the database answers. */
-export async function ready(ctx: Ctx) {
+export async function getHealthReady(ctx: Ctx) {
   try {
     await Promise.race([
       query(ctx.services.db, 'system/ping'),
@@ -29,7 +29,7 @@ export async function ready(ctx: Ctx) {
 }
 
 /** GET /openapi.json */
-export async function openapi(_ctx: Ctx) {
+export async function getOpenapi(_ctx: Ctx) {
   return jsonText(200, OPENAPI);
 }
 
@@ -45,18 +45,18 @@ export function staticFile(file: string) {
 }
 
 /** GET /docs and its assets: the OpenAPI document rendered by a local script. */
-export const docsPage = staticFile(path.join(DOCS_DIR, 'api.html'));
-export const docsScript = staticFile(path.join(DOCS_DIR, 'api.js'));
-export const docsStyle = staticFile(path.join(DOCS_DIR, 'api.css'));
+export const getDocs = staticFile(path.join(DOCS_DIR, 'api.html'));
+export const getDocsScript = staticFile(path.join(DOCS_DIR, 'api.js'));
+export const getDocsStyle = staticFile(path.join(DOCS_DIR, 'api.css'));
 
 /** GET / and its assets: the web console. */
 const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'web');
-export const consolePage = staticFile(path.join(WEB_DIR, 'index.html'));
-export const consoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
-export const consoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
+export const getConsole = staticFile(path.join(WEB_DIR, 'index.html'));
+export const getConsoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
+export const getConsoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
-export async function metrics(ctx: Ctx) {
+export async function getMetrics(ctx: Ctx) {
   const token = ctx.services.config.METRICS_TOKEN;
   if (token) {
     const given = /^Bearer\s+(\S+)$/i.exec(header(ctx, 'authorization') ?? '')?.[1];

@@ -1,48 +1,52 @@
 // The route table: one line per endpoint. Static paths come before parameters.
+// Handlers are named after their route: the method, then the path's nouns (an item route
+// singular, parameters left out), e.g. PATCH /requests/:ref/status → patchRequestStatus.
+import { getAuditLogs } from './audit.ts';
+import { getEvents } from './events.ts';
 import {
-  consolePage, consoleScript, consoleStyle, docsPage, docsScript, docsStyle, live, metrics, openapi, ready,
+  getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
-import { listAuditLogsHandler } from './audit.ts';
 import {
-  addComment, changeAssignee, changeStatus, createRequest, getRequestHandler, listCommentsHandler,
-  listRequestsHandler, requestHistoryHandler, updateRequestHandler,
+  getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
+  postRequestComments, postRequests,
 } from './requests.ts';
 import type { RouteDef } from './server.ts';
 import {
-  createUser, getMe, getUserHandler, listRolesHandler, listUsersHandler, rotateMyKey, rotateUserKey, updateUserHandler,
+  getRoles, getUser, getUsers, getUsersMe, patchUser, postUserApiKeyRotate, postUsers, postUsersMeApiKeyRotate,
 } from './users.ts';
 
 export const routes: RouteDef[] = [
-  { method: 'GET', path: '/health', handler: live, auth: 'public' },
-  { method: 'GET', path: '/health/live', handler: live, auth: 'public' },
-  { method: 'GET', path: '/health/ready', handler: ready, auth: 'public' },
-  { method: 'GET', path: '/metrics', handler: metrics, auth: 'public' },
-  { method: 'GET', path: '/openapi.json', handler: openapi, auth: 'public' },
-  { method: 'GET', path: '/docs', handler: docsPage, auth: 'public' },
-  { method: 'GET', path: '/docs/api.js', handler: docsScript, auth: 'public' },
-  { method: 'GET', path: '/docs/api.css', handler: docsStyle, auth: 'public' },
-  { method: 'GET', path: '/', handler: consolePage, auth: 'public' },
-  { method: 'GET', path: '/ui/app.js', handler: consoleScript, auth: 'public' },
-  { method: 'GET', path: '/ui/app.css', handler: consoleStyle, auth: 'public' },
+  { method: 'GET', path: '/health', handler: getHealth, auth: 'public' },
+  { method: 'GET', path: '/health/live', handler: getHealth, auth: 'public' },
+  { method: 'GET', path: '/health/ready', handler: getHealthReady, auth: 'public' },
+  { method: 'GET', path: '/metrics', handler: getMetrics, auth: 'public' },
+  { method: 'GET', path: '/openapi.json', handler: getOpenapi, auth: 'public' },
+  { method: 'GET', path: '/docs', handler: getDocs, auth: 'public' },
+  { method: 'GET', path: '/docs/api.js', handler: getDocsScript, auth: 'public' },
+  { method: 'GET', path: '/docs/api.css', handler: getDocsStyle, auth: 'public' },
+  { method: 'GET', path: '/', handler: getConsole, auth: 'public' },
+  { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
+  { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
 
-  { method: 'GET', path: '/roles', handler: listRolesHandler, auth: 'key' },
-  { method: 'POST', path: '/users', handler: createUser, auth: 'bootstrap' },
-  { method: 'GET', path: '/users', handler: listUsersHandler, auth: 'key' },
-  { method: 'GET', path: '/users/me', handler: getMe, auth: 'key' },
-  { method: 'POST', path: '/users/me/api-key/rotate', handler: rotateMyKey, auth: 'key' },
-  { method: 'GET', path: '/users/:id', handler: getUserHandler, auth: 'key' },
-  { method: 'PATCH', path: '/users/:id', handler: updateUserHandler, auth: 'key' },
-  { method: 'POST', path: '/users/:id/api-key/rotate', handler: rotateUserKey, auth: 'key' },
+  { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
+  { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },
+  { method: 'GET', path: '/users', handler: getUsers, auth: 'key' },
+  { method: 'GET', path: '/users/me', handler: getUsersMe, auth: 'key' },
+  { method: 'POST', path: '/users/me/api-key/rotate', handler: postUsersMeApiKeyRotate, auth: 'key' },
+  { method: 'GET', path: '/users/:id', handler: getUser, auth: 'key' },
+  { method: 'PATCH', path: '/users/:id', handler: patchUser, auth: 'key' },
+  { method: 'POST', path: '/users/:id/api-key/rotate', handler: postUserApiKeyRotate, auth: 'key' },
 
-  { method: 'POST', path: '/requests', handler: createRequest, auth: 'key' },
-  { method: 'GET', path: '/requests', handler: listRequestsHandler, auth: 'key' },
-  { method: 'GET', path: '/requests/:ref', handler: getRequestHandler, auth: 'key' },
-  { method: 'PATCH', path: '/requests/:ref', handler: updateRequestHandler, auth: 'key' },
-  { method: 'PATCH', path: '/requests/:ref/status', handler: changeStatus, auth: 'key' },
-  { method: 'PATCH', path: '/requests/:ref/assignee', handler: changeAssignee, auth: 'key' },
-  { method: 'GET', path: '/requests/:ref/history', handler: requestHistoryHandler, auth: 'key' },
-  { method: 'POST', path: '/requests/:ref/comments', handler: addComment, auth: 'key' },
-  { method: 'GET', path: '/requests/:ref/comments', handler: listCommentsHandler, auth: 'key' },
+  { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
+  { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },
+  { method: 'GET', path: '/requests/:ref', handler: getRequest, auth: 'key' },
+  { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
+  { method: 'PATCH', path: '/requests/:ref/status', handler: patchRequestStatus, auth: 'key' },
+  { method: 'PATCH', path: '/requests/:ref/assignee', handler: patchRequestAssignee, auth: 'key' },
+  { method: 'GET', path: '/requests/:ref/history', handler: getRequestHistory, auth: 'key' },
+  { method: 'POST', path: '/requests/:ref/comments', handler: postRequestComments, auth: 'key' },
+  { method: 'GET', path: '/requests/:ref/comments', handler: getRequestComments, auth: 'key' },
 
-  { method: 'GET', path: '/audit-logs', handler: listAuditLogsHandler, auth: 'key' },
+  { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
+  { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
 ];

@@ -11,6 +11,7 @@ import { clientAddress, trustedProxies } from './client.ts';
 import { type Ctx, JSON_CONTENT_TYPE, type Res, type Services } from './context.ts';
 import { failureWindow, tokenBuckets } from './limits.ts';
 import { compile, type Compiled, match } from './router.ts';
+import { secretEquals } from '../users/keys.ts';
 
 export type Handler = (ctx: Ctx) => Promise<Res>;
 export interface RouteDef { method: string; path: string; handler: Handler; auth: AuthMode }
@@ -64,8 +65,8 @@ const PREFLIGHT: Res = {
 export function createServer(routeDefs: RouteDef[], services: Services, auth: Authenticator): http.Server {
   const routes = compile(routeDefs);
   const { config, metrics } = services;
-  const buckets = tokenBuckets(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST);
-  const failures = failureWindow(config.AUTH_FAILURE_LIMIT);
+  const buckets = tokenBuckets(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST, services.clock);
+  const failures = failureWindow(config.AUTH_FAILURE_LIMIT, services.clock);
   const proxies = trustedProxies(config.TRUSTED_PROXIES);
 
   /** Step 1: what no route may see — too many headers, an ambiguous repeated header. */
@@ -100,11 +101,8 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
   async function authenticate(ctx: Ctx, mode: AuthMode): Promise<void> {
     if (mode === 'public') return;
     const key = extractKey(ctx.headers);
-    if (mode === 'bootstrap' && key === undefined && ctx.headers['x-bootstrap-key'] !== undefined) {
-      const wait = failures.blockedFor(ctx.ip);
-      if (wait > 0) throw tooManyFailures(wait);
-      return;
-    }
+    const bootstrapKey = ctx.headers['x-bootstrap-key'];
+    if (mode === 'bootstrap' && key === undefined && bootstrapKey !== undefined) return checkBootstrapKey(ctx, String(bootstrapKey));
     ctx.actor = key === undefined ? null : await auth.authenticate(key);
     if (ctx.actor) return;
     metrics.authFailure(key === undefined ? 'missing' : 'invalid');
@@ -113,6 +111,24 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     failures.record(ctx.ip);
     if (key === undefined) throw new AppError('missing_api_key', 'send your API key in the X-API-Key header');
     throw new AppError('invalid_api_key', 'the API key is not valid');
+  }
+
+  /**
+   * The bootstrap key of API.md: set, matching (in constant time), and not guessed at
+   * from an address over the failure limit. Whether an admin exists already is the
+   * bootstrap operation's to say (src/users/actions.ts).
+   */
+  function checkBootstrapKey(ctx: Ctx, given: string): void {
+    const wait = failures.blockedFor(ctx.ip);
+    if (wait > 0) throw tooManyFailures(wait);
+    const expected = config.ADMIN_BOOTSTRAP_KEY;
+    if (!expected) throw new AppError('bootstrap_closed', 'bootstrap is disabled on this server (ADMIN_BOOTSTRAP_KEY is unset)');
+    if (!secretEquals(given, expected)) {
+      failures.record(ctx.ip);
+      metrics.authFailure('bootstrap');
+      throw new AppError('invalid_bootstrap_key', 'the bootstrap key is not valid');
+    }
+    ctx.bootstrap = true;
   }
 
   /** Step 4: the caller's share (per key, or per address before authentication). */
@@ -140,15 +156,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     // Step 5: the body, checked before any handler sees it (src/http/body.ts).
     if (ctx.method === 'POST' || ctx.method === 'PATCH') ctx.body = await readBody(req, config.BODY_LIMIT);
     // Step 6: the handler.
-    try {
-      return await r.handler(ctx);
-    } catch (err) {
-      if (err instanceof AppError && err.code === 'invalid_bootstrap_key') {
-        failures.record(ctx.ip);
-        metrics.authFailure('bootstrap');
-      }
-      throw err;
-    }
+    return r.handler(ctx);
   }
 
   function problem(ctx: Ctx, thrown: unknown): Res & { code: string } {
@@ -183,7 +191,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       method: req.method ?? 'GET', path, route: 'unmatched', params: {}, query,
       headers: req.headers, body: undefined, requestId, ip: clientAddress(req, proxies),
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
-      actor: null, services,
+      actor: null, bootstrap: false, services,
     };
   }
 

@@ -11,7 +11,7 @@ import autocannon from 'autocannon';
 import postgres from 'postgres';
 import { startEmbedded, type EmbeddedCluster } from '../../src/db/embedded.ts';
 import { SQL_DIR } from '../../src/db/index.ts';
-import { hashApiKey } from '../../src/users.ts';
+import { hashApiKey } from '../../src/users/keys.ts';
 import { databaseUrl } from '../db-url.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
 

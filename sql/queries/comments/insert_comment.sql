@@ -1,4 +1,5 @@
--- Adds a comment and its audit row in one statement. $5 request id, $6 ip, $7 user agent.
+-- Adds a comment, its audit row and its comment.created event in one statement.
+-- $5 request id, $6 ip, $7 user agent.
 with c as (
   insert into comments (request_id, author_id, body, internal)
   values ($1, $2, $3, $4)
@@ -11,6 +12,11 @@ with c as (
                             'internal', jsonb_build_array(null, c.internal)),
          $5, $6, $7
   from c
+), e as (
+  insert into events (type, actor_id, request_id, data)
+  select 'comment.created', $2, c.request_id,
+         jsonb_build_object('request', request_event_json(c.request_id), 'comment', comment_json(c, u.full_name))
+  from c join users u on u.id = c.author_id
 )
 select c.seq::text, c.id, c.request_id, c.author_id, u.full_name as author_name, c.body, c.internal, c.created_at
 from c join users u on u.id = c.author_id

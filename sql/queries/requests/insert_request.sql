@@ -1,19 +1,26 @@
--- Files a request and audits it in one statement. $4 creator, $5 request id, $6 ip, $7 user agent.
+-- Files a request, audits it and records its event, in one statement.
+-- $4 creator, $5 request id, $6 ip, $7 user agent.
 with r as (
   insert into requests (title, description, priority, created_by)
   values ($1, $2, $3, $4)
   returning *
-), a as (
-  insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
-  select $4, 'request.created', 'request', r.id,
-         jsonb_build_object(
+), ch as (
+  select r.id, jsonb_build_object(
            'title', jsonb_build_array(null, r.title),
            'description', jsonb_build_array(null, r.description),
            'priority', jsonb_build_array(null, r.priority),
-           'status', jsonb_build_array(null, r.status)),
-         $5, $6, $7
-  from r
+           'status', jsonb_build_array(null, r.status)) as changes,
+         request_json(r, u.full_name, null) as doc
+  from r join users u on u.id = r.created_by
+), a as (
+  insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
+  select $4, 'request.created', 'request', ch.id, ch.changes, $5, $6, $7
+  from ch
+), e as (
+  insert into events (type, actor_id, request_id, data)
+  select 'request.created', $4, ch.id, jsonb_build_object('request', ch.doc::jsonb, 'changes', ch.changes)
+  from ch
 )
 select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id,
-       r.version, request_json(r, u.full_name, null) as doc
-from r join users u on u.id = r.created_by
+       r.version, ch.doc
+from r join ch on ch.id = r.id

@@ -1,11 +1,12 @@
 -- Every change to a request: applied only if nobody changed it since it was read
--- (version $2), with its audit row and an optional public comment, in one statement.
+-- (version $2), with its audit row, its event and an optional public comment (with its
+-- own audit row and comment.created event), in one statement.
 -- No row back means the request moved on, or another transaction holds its row (skip
 -- locked: this statement never waits for a lock, so writers queued on one request cannot
 -- take every pooled connection); the caller then tries again with the row locked
--- (src/http/requests.ts applyChange). A transaction's own lock is not skipped.
--- $3..$7 the new title, description, priority, status, assignee; $8 actor, $9 action,
--- $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent.
+-- (src/requests/actions.ts). A transaction's own lock is not skipped.
+-- $3..$7 the new title, description, priority, status, assignee; $8 actor, $9 action (and
+-- event type), $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent.
 with target as (
   select id from requests where id = $1 and version = $2 for no key update skip locked
 ), r as (
@@ -14,10 +15,15 @@ with target as (
   from target
   where requests.id = target.id
   returning requests.*
+), d as (
+  select r.id, request_json(r, cu.full_name, au.full_name) as doc
+  from r
+  join users cu on cu.id = r.created_by
+  left join users au on au.id = r.assignee_id
 ), c as (
   insert into comments (request_id, author_id, body)
   select r.id, $8, $11 from r where $11::text is not null
-  returning id, request_id, body, internal
+  returning *
 ), a as (
   insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
   select $8, $9, 'request', r.id, $10::jsonb, $12, $13, $14 from r where $10::jsonb <> '{}'
@@ -28,9 +34,13 @@ with target as (
                             'internal', jsonb_build_array(null, c.internal)),
          $12, $13, $14
   from c
+), e as (
+  insert into events (type, actor_id, request_id, data)
+  select $9, $8, d.id, jsonb_build_object('request', d.doc::jsonb, 'changes', $10::jsonb) from d where $10::jsonb <> '{}'
+  union all
+  select 'comment.created', $8, d.id, jsonb_build_object('request', d.doc::jsonb, 'comment', comment_json(c, u.full_name))
+  from c join d on d.id = c.request_id join users u on u.id = c.author_id
 )
 select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id,
-       r.version, request_json(r, cu.full_name, au.full_name) as doc
-from r
-join users cu on cu.id = r.created_by
-left join users au on au.id = r.assignee_id
+       r.version, d.doc
+from r join d on d.id = r.id

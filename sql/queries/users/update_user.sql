@@ -1,4 +1,4 @@
--- Applies the given fields (null = unchanged) and audits what actually changed.
+-- Applies the given fields (null = unchanged); audits what actually changed and records its event.
 -- $5 actor, $6 request id, $7 ip, $8 user agent.
 with old as (
   select * from users where id = $1 for update
@@ -21,6 +21,11 @@ with old as (
   insert into audit_logs (actor_id, action, entity_type, entity_id, changes, request_id, ip, user_agent)
   select $5, 'user.updated', 'user', diff.id, diff.changes, $6, $7, $8
   from diff
+  where diff.changes <> '{}'
+), e as (
+  insert into events (type, actor_id, data)
+  select 'user.updated', $5, jsonb_build_object('user', user_json(u), 'changes', diff.changes)
+  from diff join u on u.id = diff.id
   where diff.changes <> '{}'
 )
 select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at

@@ -1,0 +1,176 @@
+// The request operations every way in calls (HTTP today; the chat bot and background
+// loops next): (db, actor, ref, input, { ifMatch, audit }) → rows. No HTTP here: errors
+// are AppErrors with their codes (src/errors.ts), and the caller shapes the answer.
+import {
+  type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments as selectComments,
+  listRequests as selectRequests, lockRequest, requestHistory as selectHistory, type RequestChange, type RequestDoc,
+  type RequestRow, updateRequest,
+} from '../db/requests.ts';
+import type { AuditRow } from '../db/audit.ts';
+import type { Sql, Tx } from '../db/index.ts';
+import type { Audit } from '../db/users.ts';
+import { getUser } from '../db/users.ts';
+import { AppError, fail } from '../errors.ts';
+import type { Actor } from '../users/keys.ts';
+import { idOf } from '../validation.ts';
+import { isTerminal, type Status, transitionError } from './lifecycle.ts';
+import {
+  assigneeAfterMove, canView, listScope, mayAssign, mayBeAssignee, mayComment, mayEdit, mayMove, seesInternal, seesNetwork,
+} from './policy.ts';
+import type { AssignInput, ChangeStatusInput, CommentInput, CreateRequestInput, ListRequestsInput, UpdateRequestInput } from './schemas.ts';
+
+const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
+
+export interface Meta { ifMatch?: string; audit: Audit }
+export interface Page { limit: number; after: string | null }
+/** A change as it happened: the request after it, and the status it had before. */
+export interface Changed { request: RequestRow; from: Status }
+
+/** The strong ETag of a request's current version. */
+export const etagOf = (r: { version: number }) => `"${r.version}"`;
+
+/** The request behind `ref` (UUID or public_id), or 404 when it is missing or not the actor's to see. */
+export async function findRequest(db: Tx, actor: Actor, ref: string): Promise<RequestRow> {
+  const id = idOf(ref);
+  const r = id ? await getRequest(db, id) : PUBLIC_ID.test(ref) ? await getRequestByPublicId(db, ref) : undefined;
+  return visible(actor, ref, r);
+}
+
+function visible(actor: Actor, ref: string, r: RequestRow | undefined): RequestRow {
+  if (!r || !canView(actor, r)) throw new AppError('not_found', `no request ${ref}`);
+  return r;
+}
+
+function checkIfMatch(ifMatch: string | undefined, r: RequestRow): void {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return;
+  // Strong comparison: a weak tag never matches.
+  if (!ifMatch.split(',').map((t) => t.trim()).includes(etagOf(r))) {
+    fail('precondition_failed', `the request has changed (its ETag is now ${etagOf(r)}); fetch it again`);
+  }
+}
+
+interface Rule {
+  /** Checks that come before If-Match (API.md: 403 before 412). */
+  authorize?: (r: RequestRow) => void;
+  /** The state rules, then what to change; may throw 403/409/422. Pure apart from lookups. */
+  decide: (r: RequestRow) => Promise<RequestChange>;
+}
+
+/** Checks the rule against `r` and writes the change if the request is still at r.version. */
+async function attempt(db: Tx, actor: Actor, r: RequestRow, rule: Rule, meta: Meta): Promise<RequestRow | undefined> {
+  rule.authorize?.(r);
+  checkIfMatch(meta.ifMatch, r);
+  return updateRequest(db, r, await rule.decide(r), actor.id, meta.audit);
+}
+
+/**
+ * Read, check, write only if nobody wrote in between (the version guard): two round
+ * trips and no transaction, the common case. When somebody did, once more with the row
+ * locked in a transaction, so the caller is judged against the request as it now is
+ * (and loses with the 409 or 412 that state deserves) and cannot lose the race again:
+ * however many edit one request at once, each gets an answer, none a 500.
+ */
+async function change(db: Sql, actor: Actor, ref: string, rule: Rule, meta: Meta): Promise<Changed> {
+  const first = await findRequest(db, actor, ref);
+  const done = await attempt(db, actor, first, rule, meta);
+  if (done) return { request: done, from: first.status };
+  return db.begin(async (tx) => {
+    const locked = visible(actor, ref, await lockRequest(tx, first.id));
+    const again = await attempt(tx, actor, locked, rule, meta);
+    if (!again) throw new Error(`request ${first.id} changed while locked`);
+    return { request: again, from: locked.status };
+  });
+}
+
+/** The new assignee must be an active AGENT or ADMIN (an authenticated AGENT or ADMIN already is one). */
+async function checkAssignee(db: Tx, actor: Actor, id: string | null, current: string | null): Promise<void> {
+  if (id === null || id === current || (id === actor.id && actor.role !== 'EMPLOYEE')) return;
+  const user = await getUser(db, id);
+  if (!user || !mayBeAssignee(user)) {
+    fail('validation_failed', 'the assignee must be an active AGENT or ADMIN', [{ path: 'assignee_id', message: 'must be an active AGENT or ADMIN' }]);
+  }
+}
+
+export async function createRequest(db: Tx, actor: Actor, input: CreateRequestInput, audit: Audit): Promise<RequestRow> {
+  return (await insertRequest(db, input, actor.id, audit))!;
+}
+
+/** Title, description, priority. */
+export function editRequest(db: Sql, actor: Actor, ref: string, input: UpdateRequestInput, meta: Meta): Promise<Changed> {
+  return change(db, actor, ref, {
+    authorize: (r) => {
+      if (!mayEdit(actor, r)) fail('forbidden', 'you may not edit this request');
+    },
+    decide: async (r) => {
+      if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
+      return { patch: input, action: 'request.updated', comment: null };
+    },
+  }, meta);
+}
+
+/** The machine first, then the role rules, then the assignee rule (API.md, "Order of checks"). */
+export function changeStatus(db: Sql, actor: Actor, ref: string, input: ChangeStatusInput, meta: Meta): Promise<Changed> {
+  return change(db, actor, ref, {
+    decide: async (r) => {
+      const machine = transitionError(r.status, input.status);
+      if (machine) fail(machine, `cannot move ${r.public_id} from ${r.status} to ${input.status}`);
+      const assignee = assigneeAfterMove(actor, r, input.status, input.assignee_id);
+      if (!mayMove(actor, r, input.status, assignee)) fail('forbidden', `you may not move ${r.public_id} to ${input.status}`);
+      if (input.status === 'IN_PROGRESS' && assignee === null) {
+        fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
+      }
+      await checkAssignee(db, actor, assignee, r.assignee_id);
+      return { patch: { status: input.status, assignee_id: assignee }, action: 'request.status_changed', comment: input.comment ?? null };
+    },
+  }, meta);
+}
+
+export function assignRequest(db: Sql, actor: Actor, ref: string, { assignee_id }: AssignInput, meta: Meta): Promise<Changed> {
+  return change(db, actor, ref, {
+    authorize: (r) => {
+      if (!mayAssign(actor, r, assignee_id)) fail('forbidden', 'you may not change who works on this request');
+    },
+    decide: async (r) => {
+      if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
+      if (assignee_id === null && r.status === 'IN_PROGRESS') {
+        fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
+      }
+      await checkAssignee(db, actor, assignee_id, r.assignee_id);
+      return { patch: { assignee_id }, action: 'request.assigned', comment: null };
+    },
+  }, meta);
+}
+
+/** Checks that the actor may comment so on `request` (found with findRequest), before any write. */
+export function checkComment(actor: Actor, request: RequestRow, input: CommentInput): void {
+  if (!mayComment(actor, request, input.internal)) fail('forbidden', 'only agents and admins may write internal notes');
+}
+
+export async function addComment(db: Tx, actor: Actor, request: RequestRow, input: CommentInput, audit: Audit): Promise<CommentRow> {
+  checkComment(actor, request, input);
+  return (await insertComment(db, { request_id: request.id, author_id: actor.id, ...input }, audit))!;
+}
+
+/** GET /requests: the filters asked for, within what the actor may see (in SQL). */
+export async function listRequests(db: Tx, actor: Actor, q: ListRequestsInput, page: Page): Promise<RequestDoc[]> {
+  const scope = listScope(actor, q.created_by === 'me' ? actor.id : q.created_by ?? null);
+  if (!scope) return [];
+  const assignee = q.assignee_id === 'me' ? actor.id : q.assignee_id === 'none' ? null : q.assignee_id ?? null;
+  return selectRequests(db, {
+    statuses: q.status ?? null, priority: q.priority ?? null, unassigned: q.assignee_id === 'none', assignee,
+    creator: scope.creator, q: q.q ?? null, createdAfter: q.created_after ?? null, createdBefore: q.created_before ?? null,
+    after: page.after, limit: page.limit,
+  });
+}
+
+/** Oldest first; internal notes and network details only for those who may see them. */
+export async function requestHistory(db: Tx, actor: Actor, ref: string, page: Page): Promise<AuditRow[]> {
+  const r = await findRequest(db, actor, ref);
+  return selectHistory(db, r.id, { internal: seesInternal(actor), network: seesNetwork(actor), ...page });
+}
+
+/** Newest first; employees never see internal notes. */
+export async function listComments(db: Tx, actor: Actor, ref: string, page: Page): Promise<CommentRow[]> {
+  const r = await findRequest(db, actor, ref);
+  return selectComments(db, r.id, { internal: seesInternal(actor), ...page });
+}
