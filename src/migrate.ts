@@ -28,6 +28,10 @@ export function readMigrations(dir = path.join(SQL_DIR, 'migrations')): Migratio
 }
 
 async function ensureTable(sql: Sql): Promise<void> {
+  // Checked first: `create table if not exists` needs CREATE on the schema even when the
+  // table is there, and the app's role (0003_roles.sql) may only read it.
+  const [{ present }] = await sql`select to_regclass('schema_migrations') is not null as present`;
+  if (present) return;
   await sql.unsafe(`create table if not exists schema_migrations (
     version integer primary key, name text not null, checksum text not null,
     applied_at timestamptz not null default now())`);
@@ -50,12 +54,18 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
       if (checksum !== undefined) continue;
       await conn.unsafe('begin');
       try {
+        // Once 0003_roles.sql has handed the schema to its owner, migrations run as that
+        // role, so what they create is the owner's (and granted to the app by default).
+        const [owner] = await conn`select format('set local role %I', r.rolname) as stmt
+          from pg_class c join pg_roles r on r.oid = c.relowner
+          where c.oid = 'schema_migrations'::regclass and r.rolname <> current_user`;
+        if (owner) await conn.unsafe(owner.stmt);
         await conn.unsafe(m.text);
         await conn`insert into schema_migrations (version, name, checksum) values (${m.version}, ${m.name}, ${m.checksum})`;
         await conn.unsafe('commit');
       } catch (err) {
         await conn.unsafe('rollback').catch(() => {});
-        throw new Error(`migration ${m.file} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(m.file);
     }

@@ -11,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface EmbeddedCluster {
+  /** The superuser's URL: migrations, and whoever issues the server's login. */
   url: string;
+  /** The server's login, serviceflow_api (created by main.ts in serviceflow_app); its password is kept beside the data. */
+  appUrl: string;
   dataDir: string;
   /** Stops the server, keeping its data; start() brings it back on the same port. */
   stop(): Promise<void>;
@@ -124,12 +127,16 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
     if (init.status !== 0) throw new Error(`initdb failed: ${(init.stderr || String(init.error)).trim()}`);
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  const appPasswordFile = path.join(root, 'app-password');
+  if (!fs.existsSync(appPasswordFile)) fs.writeFileSync(appPasswordFile, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+  const appPassword = fs.readFileSync(appPasswordFile, 'utf8').trim();
   const urlFor = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const appUrlFor = (port: number) => `postgres://serviceflow_api:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/postgres`;
 
   const existing = runningPort(dataDir);
   if (existing) {
     const nothing = async () => {};
-    return { url: urlFor(existing), dataDir, stop: nothing, start: nothing, close: nothing };
+    return { url: urlFor(existing), appUrl: appUrlFor(existing), dataDir, stop: nothing, start: nothing, close: nothing };
   }
 
   const port = await freePort();
@@ -165,6 +172,7 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
   await start();
   return {
     url: urlFor(port),
+    appUrl: appUrlFor(port),
     dataDir,
     start,
     stop,
