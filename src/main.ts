@@ -3,6 +3,7 @@
 //   tsx src/main.ts migrate           apply pending migrations (make migrate)
 //   tsx src/main.ts migrate --status
 //   tsx src/main.ts seed              demo users and requests (make seed)
+//   tsx src/main.ts issue-key EMAIL   a new API key for that user, shown once (make issue-key)
 // Two roles connect (README, "Database roles"): the migrator (MIGRATION_DATABASE_URL, else
 // DATABASE_URL; the embedded cluster's superuser) migrates and runs the commands; the server
 // connects as DATABASE_URL (the embedded cluster's serviceflow_api), a login in
@@ -16,10 +17,12 @@ import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { purgeIdempotencyKeys } from './db/idempotency.ts';
 import { connect, one, type Sql } from './db/index.ts';
 import { auditBypass, issueAppLogin, loginFailed } from './db/login.ts';
+import { getUserByEmail, rotateApiKey } from './db/users.ts';
 import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
-import { migrate, migrationStatus } from './migrate.ts';
+import { migrate, migrationStatus, waitForDatabase } from './migrate.ts';
 import { printKeys, seed } from './seed.ts';
+import { hashApiKey, newApiKey } from './users.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -42,27 +45,43 @@ async function locateDatabase(config: Config): Promise<Database> {
   return { appUrl: embedded.appUrl, ownerUrl: embedded.url, embedded };
 }
 
-/** Migrates, waiting up to a minute for a database that is still starting (compose, k8s). */
-async function migrateWhenReachable(db: Sql): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await migrate(db);
-    } catch (err) {
-      if (toAppError(err).code !== 'database_unavailable' || attempt === 30) throw err;
-      log.warn('database not reachable yet; retrying', { attempt });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+/** host:port of a database URL, for log lines: never its user or password. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${decodeURIComponent(u.hostname) || 'localhost'}:${u.port || 5432}`;
+  } catch {
+    return 'the database';
+  }
+}
+
+/** Migrates, once the database answers: it may still be starting (compose, k8s); about a minute, a deadline. */
+async function migrateWhenUp(db: Sql, url: string): Promise<string[]> {
+  const host = hostOf(url);
+  try {
+    await waitForDatabase(url, {
+      onRetry: (err, waited) => log.warn('database not reachable yet; retrying', { host, ...describeError(err), waited_s: Math.round(waited / 1000) }),
+    });
+    return await migrate(db);
+  } catch (err) {
+    if (toAppError(err).code === 'database_unavailable') throw new Error(`the database at ${host} did not answer within a minute: ${(err as Error).message}`);
+    if ((err as { cause?: { code?: string } }).cause?.code === '42501') {
+      throw new Error(`${(err as Error).message} (migrations need the schema's owner or a superuser: set MIGRATION_DATABASE_URL; README, "Database roles")`);
     }
+    throw err;
   }
 }
 
 /** Pending migrations; the embedded demo database also seeds itself when empty. */
 async function prepare(config: Config, owner: Sql, database: Database): Promise<void> {
-  const applied = await migrateWhenReachable(owner);
+  const applied = await migrateWhenUp(owner, database.ownerUrl);
   if (applied.length) log.info('migrations applied', { files: applied });
   const users = (await one<{ n: number }>(owner, 'system/count_users'))!.n;
   // Only the embedded demo database seeds itself; a real DATABASE_URL starts empty (bootstrap).
   if (database.embedded && users === 0) {
     printKeys(await seed(owner, config.API_KEY), (line) => process.stdout.write(line + '\n'));
+  } else if (users === 0 && !config.ADMIN_BOOTSTRAP_KEY) {
+    log.warn('the database has no users and ADMIN_BOOTSTRAP_KEY is unset, so nobody can sign in: restart with ADMIN_BOOTSTRAP_KEY set to a long random secret, then create the first admin with POST /users and the header X-Bootstrap-Key (README, "Bootstrap the first admin"); a lost key is replaced with `make issue-key EMAIL=…`');
   }
 }
 
@@ -143,6 +162,17 @@ async function primary(config: Config, url: string, embedded?: EmbeddedCluster):
   process.on('SIGINT', () => void stop('SIGTERM'));
 }
 
+/** A new key for the user with this email (a lost admin key); audited with the CLI as the actor. */
+async function issueKey(db: Sql, email: string | undefined): Promise<void> {
+  if (!email) throw new Error('usage: tsx src/main.ts issue-key <email>  (or make issue-key EMAIL=<email>)');
+  const user = await getUserByEmail(db, email.trim().toLowerCase());
+  if (!user) throw new Error(`no user has the email ${email}`);
+  const key = newApiKey();
+  await rotateApiKey(db, user.id, hashApiKey(key), key.slice(-4), null, ['cli', null, 'cli']);
+  console.log(`New API key for ${user.email} (${user.role}), shown this once; the old key no longer works:\n  ${key}`);
+  if (!user.is_active) console.log(`${user.email} is deactivated: the key works once an admin reactivates the user.`);
+}
+
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -184,8 +214,10 @@ async function main(): Promise<void> {
     } else if (command === 'seed') {
       await migrate(owner);
       printKeys(await seed(owner, config.API_KEY));
+    } else if (command === 'issue-key') {
+      await issueKey(owner, arg);
     } else {
-      throw new Error(`unknown command ${command}; use serve, migrate [--status] or seed`);
+      throw new Error(`unknown command ${command}; use serve, migrate [--status], seed or issue-key <email>`);
     }
   } finally {
     await owner.end({ timeout: 5 });

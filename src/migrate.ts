@@ -4,7 +4,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { SQL_DIR, type Sql } from './db/index.ts';
+import { connect, SQL_DIR, type Sql } from './db/index.ts';
+import { toAppError } from './errors.ts';
 
 export interface Migration { version: number; name: string; file: string; checksum: string; text: string }
 export interface MigrationStatus { version: number; name: string; applied_at: Date | null }
@@ -74,6 +75,34 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
     conn.release();
   }
   return applied;
+}
+
+export interface Patience {
+  /** How long to keep trying in all, from the first attempt (a deadline, not a count). */
+  waitMs?: number;
+  retryMs?: number;
+  /** Told of each failed attempt that will be retried, and how long it has waited so far. */
+  onRetry?: (err: unknown, waitedMs: number) => void;
+}
+
+/** Waits, about a minute by default, until the database at `url` answers (still starting in compose or k8s). */
+export async function waitForDatabase(url: string, { waitMs = 60_000, retryMs = 2_000, onRetry }: Patience = {}): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    // A pool of its own each time: postgres.js spaces a failing pool's reconnects out (up to 20 s).
+    const probe = connect(url, { max: 1 });
+    try {
+      await probe`select 1`;
+      return;
+    } catch (err) {
+      const waited = Date.now() - started;
+      if (toAppError(err).code !== 'database_unavailable' || waited + retryMs >= waitMs) throw err;
+      onRetry?.(err, waited);
+    } finally {
+      await probe.end({ timeout: 1 });
+    }
+    await new Promise((resolve) => setTimeout(resolve, retryMs));
+  }
 }
 
 export async function migrationStatus(sql: Sql, migrations = readMigrations()): Promise<MigrationStatus[]> {

@@ -1,0 +1,128 @@
+// What a new operator meets: start-up lines, the way in to an empty database, a lost admin
+// key, and make seed's audit rows.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import { describe, test } from 'node:test';
+import postgres from 'postgres';
+import { waitForDatabase } from '../src/migrate.ts';
+import { asAppRole, freshDatabase, spawnServer, startApp } from './helpers.ts';
+
+const tsx = (args: string[], env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('start-up', () => {
+  test('while the database is unreachable, each retry line names host:port and the error, never the password', async () => {
+    const port = await closedPort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, DATABASE_URL: `postgres://sf:hunter2-not-logged@127.0.0.1:${port}/sf`, MIGRATION_DATABASE_URL: '', LOG_LEVEL: 'info', PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no retry line: ${output}`)), 20_000);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk;
+          const m = /^.*database not reachable yet.*$/m.exec(output);
+          if (m) { clearTimeout(timer); resolve(m[0]); }
+        });
+        child.on('exit', () => { clearTimeout(timer); reject(new Error(`exited: ${output}`)); });
+      });
+      const fields = JSON.parse(line);
+      assert.equal(fields.level, 'warn');
+      assert.equal(fields.host, `127.0.0.1:${port}`);
+      assert.equal(fields.error_code, 'ECONNREFUSED');
+      assert.match(fields.error, /ECONNREFUSED/);
+      assert.ok(!output.includes('hunter2'), 'the password is never logged');
+      assert.doesNotMatch(output, /at .*\.ts:\d+|select |insert /i);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  test('the wait for the database is a deadline, not a number of attempts', async () => {
+    const retries: number[] = [];
+    const started = Date.now();
+    const url = `postgres://sf@127.0.0.1:${await closedPort()}/sf`;
+    await assert.rejects(waitForDatabase(url, { waitMs: 1500, retryMs: 100, onRetry: (_err, waited) => retries.push(waited) }), { code: 'ECONNREFUSED' });
+    const took = Date.now() - started;
+    assert.ok(took >= 1300 && took < 3000, `gave up after ${took} ms`);
+    // Every attempt really tries (no reconnect backoff growing between them).
+    assert.ok(retries.length >= 8, `${retries.length} retries`);
+  });
+
+  test('an empty database without ADMIN_BOOTSTRAP_KEY says, at warn, how to get in', async () => {
+    const server = await spawnServer({ DATABASE_URL: await freshDatabase(), ADMIN_BOOTSTRAP_KEY: '' });
+    try {
+      const line = server.output().split('\n').find((l) => l.includes('no users'));
+      assert.ok(line, server.output());
+      const { level, msg } = JSON.parse(line);
+      assert.equal(level, 'warn');
+      assert.match(msg, /ADMIN_BOOTSTRAP_KEY is unset/);
+      assert.match(msg, /X-Bootstrap-Key/);
+      assert.match(msg, /make issue-key EMAIL=/);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+});
+
+describe('issue-key', () => {
+  test('gives the user with that email a new key, printed once, and audits it with the CLI as the actor', async () => {
+    const app = await startApp();
+    try {
+      const admin = await app.user('ADMIN');
+      const env = { DATABASE_URL: asAppRole(app.dbUrl), MIGRATION_DATABASE_URL: app.dbUrl };
+      const run = tsx(['issue-key', admin.email.toUpperCase()], env);
+      assert.equal(run.status, 0, run.stderr + run.stdout);
+      const keys = run.stdout.match(/sfk_[A-Za-z0-9_-]+/g) ?? [];
+      assert.equal(keys.length, 1, run.stdout);
+      assert.equal((await app.call('GET', '/users/me', { key: keys[0] })).body.email, admin.email);
+      assert.equal((await app.call('GET', '/users/me', { key: admin.key })).status, 401);
+      const audits = await app.db`select actor_id, request_id, ip, user_agent, changes from audit_logs where entity_id = ${admin.id} and action = 'user.api_key_rotated'`;
+      assert.equal(audits.length, 1);
+      const { changes, ...who } = audits[0];
+      assert.deepEqual(who, { actor_id: null, request_id: 'cli', ip: null, user_agent: 'cli' });
+      assert.deepEqual(changes.api_key_last4, [admin.key.slice(-4), keys[0].slice(-4)]);
+    } finally { await app.close(); }
+  });
+
+  test('an unknown email fails with a message naming it, and changes nothing', async () => {
+    const dbUrl = await freshDatabase();
+    const run = tsx(['issue-key', 'nobody@example.com'], { DATABASE_URL: dbUrl });
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /no user has the email nobody@example\.com/);
+    const db = postgres(dbUrl, { max: 1 });
+    try {
+      const [{ n }] = await db`select count(*)::int as n from audit_logs`;
+      assert.equal(n, 0);
+    } finally { await db.end(); }
+  });
+});
+
+describe('make seed', () => {
+  test("its key rotations are make seed's, not the demo users' own", async () => {
+    const dbUrl = await freshDatabase();
+    for (let i = 0; i < 2; i++) {
+      const run = tsx(['seed'], { DATABASE_URL: dbUrl });
+      assert.equal(run.status, 0, run.stderr);
+    }
+    const db = postgres(dbUrl, { max: 1 });
+    try {
+      const rows = await db`select actor_id, request_id, user_agent from audit_logs where action = 'user.api_key_rotated'`;
+      assert.equal(rows.length, 3);
+      for (const row of rows) assert.deepEqual({ ...row }, { actor_id: null, request_id: 'seed', user_agent: 'make seed' });
+    } finally { await db.end(); }
+  });
+});
