@@ -1,7 +1,7 @@
 // What a new operator meets: where the embedded data lives, start-up lines, the way in to an
-// empty database, a lost admin key, and make seed's audit rows.
+// empty database, a lost admin key, make seed's audit rows, and the image and compose files.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -168,5 +168,52 @@ describe('make seed', () => {
       assert.equal(rows.length, 3);
       for (const row of rows) assert.deepEqual({ ...row }, { actor_id: null, request_id: 'seed', user_agent: 'make seed' });
     } finally { await db.end(); }
+  });
+});
+
+describe('the image and compose files', () => {
+  test('.dockerignore keeps local state and secrets out of the build context', () => {
+    const lines = fs.readFileSync('.dockerignore', 'utf8').split('\n').map((l) => l.trim());
+    for (const entry of ['node_modules', '.data', 'test-output', 'bench-results', '.git', '*.log', '.env']) {
+      assert.ok(lines.includes(entry), entry);
+    }
+  });
+
+  test("the image's HEALTHCHECK asks the port in $PORT", async () => {
+    const dockerfile = fs.readFileSync('Dockerfile', 'utf8');
+    const m = /HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/.exec(dockerfile);
+    assert.ok(m, 'a HEALTHCHECK in exec form');
+    const [cmd, ...args] = JSON.parse(m[1]) as string[];
+    assert.equal(cmd, 'node');
+    const check = (port: string) => new Promise<number | null>((resolve) => {
+      execFile(process.execPath, args, { env: { ...process.env, PORT: port }, timeout: 10_000 }, (err) => resolve(err ? (err.code as number) ?? null : 0));
+    });
+    const app = await startApp();
+    try {
+      assert.equal(await check(new URL(app.url).port), 0);
+      assert.equal(await check(String(await closedPort())), 1);
+    } finally { await app.close(); }
+  });
+
+  const compose = spawnSync('docker-compose', ['version'], { encoding: 'utf8' }).status === 0;
+  const composeConfig = (env: Record<string, string>) => {
+    const { ADMIN_BOOTSTRAP_KEY: _, PUBLISH_ADDRESS: __, ...rest } = process.env;
+    const empty = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sf-compose-')), '.env');
+    fs.writeFileSync(empty, '');
+    try {
+      return spawnSync('docker-compose', ['--env-file', empty, 'config'], { env: { ...rest, ...env }, encoding: 'utf8' });
+    } finally { fs.rmSync(path.dirname(empty), { recursive: true, force: true }); }
+  };
+
+  test('docker-compose refuses to run without ADMIN_BOOTSTRAP_KEY and publishes the API on 127.0.0.1', { skip: !compose && 'docker-compose is not installed' }, () => {
+    const without = composeConfig({});
+    assert.notEqual(without.status, 0);
+    assert.match(without.stderr, /set ADMIN_BOOTSTRAP_KEY/);
+    const withKey = composeConfig({ ADMIN_BOOTSTRAP_KEY: 'a-long-random-secret-0123456789' });
+    assert.equal(withKey.status, 0, withKey.stderr);
+    assert.match(withKey.stdout, /- 127\.0\.0\.1:8000:8000/);
+    assert.doesNotMatch(withKey.stdout, /change-me/);
+    const wide = composeConfig({ ADMIN_BOOTSTRAP_KEY: 'a-long-random-secret-0123456789', PUBLISH_ADDRESS: '0.0.0.0', PUBLISH_PORT: '9000' });
+    assert.match(wide.stdout, /- 0\.0\.0\.0:9000:8000/);
   });
 });
