@@ -55,6 +55,8 @@ export interface TestApp {
   url: string;
   /** For fixtures and checks, as the database's superuser; the server runs as asAppRole(dbUrl). */
   db: Sql;
+  /** The server's own pool, connected as asAppRole(dbUrl). */
+  serverDb: Sql;
   dbUrl: string;
   config: Config;
   call(method: string, path: string, opts?: Call): Promise<Reply>;
@@ -104,6 +106,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
   return {
     url: base,
     db,
+    serverDb,
     dbUrl: url,
     config,
     call: (method, path, opts) => request(base, method, path, opts),
