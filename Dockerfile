@@ -15,7 +15,8 @@ COPY sql ./sql
 COPY docs ./docs
 USER node
 EXPOSE 8000
+# Asks the port the server listens on ($PORT), not the image's default.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:8000/health/ready').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT || 8000}/health/ready`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # main.ts applies pending migrations, then serves.
 CMD ["node_modules/.bin/tsx", "src/main.ts"]

@@ -2,7 +2,7 @@
 # run, migrate and seed; a throwaway cluster for test).
 TSX := node_modules/.bin/tsx
 
-.PHONY: run migrate migrate-status seed test test-ui bench typecheck install
+.PHONY: run migrate migrate-status seed issue-key test test-ui bench typecheck install
 
 node_modules: package.json package-lock.json
 	npm ci
@@ -21,6 +21,11 @@ migrate-status: node_modules
 
 seed: node_modules
 	$(TSX) src/main.ts seed
+
+# A new API key for the user with this email (a lost admin key), printed once and audited.
+issue-key: node_modules
+	@test -n "$(EMAIL)" || { echo 'usage: make issue-key EMAIL=ada@example.com' >&2; exit 2; }
+	$(TSX) src/main.ts issue-key "$(EMAIL)"
 
 test: node_modules
 	$(TSX) test/run.ts $(FILES)

@@ -72,6 +72,9 @@ const EnvSchema = v.object({
   WEB_CONCURRENCY: v.optional(int(1, 64), '1'),
   // Where the embedded PostgreSQL keeps its data when DATABASE_URL is unset.
   DATA_DIR: v.optional(v.pipe(v.string(), v.minLength(1)), '.data'),
+  // The schema's owner (or a superuser): runs migrations and issues DATABASE_URL's login,
+  // so that DATABASE_URL can be a role that cannot bypass the audit log (0003_roles.sql).
+  MIGRATION_DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'))),
 });
 
 export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;

@@ -1,6 +1,6 @@
 // The closed catalogue of events (API.md, "Events and webhooks") and their payloads.
 // Rows are written by the SQL of each change, in its own statement or transaction
-// (sql/queries/**, table `events` in sql/migrations/0003_events.sql, whose CHECK holds
+// (sql/queries/**, table `events` in sql/migrations/0004_events.sql, whose CHECK holds
 // the same list: test/events.test.ts compares them).
 export const EVENT_TYPES = [
   'request.created', 'request.updated', 'request.status_changed', 'request.assigned', 'request.team_changed',

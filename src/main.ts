@@ -1,8 +1,13 @@
 // The composition root: configuration → database → (migrate, seed) → server; signals.
-//   tsx src/main.ts             migrate, then serve (make run)
-//   tsx src/main.ts migrate     apply pending migrations (make migrate)
+//   tsx src/main.ts                   migrate, then serve (make run)
+//   tsx src/main.ts migrate           apply pending migrations (make migrate)
 //   tsx src/main.ts migrate --status
-//   tsx src/main.ts seed        demo users and requests (make seed)
+//   tsx src/main.ts seed              demo users and requests (make seed)
+//   tsx src/main.ts issue-key EMAIL   a new API key for that user, shown once (make issue-key)
+// Two roles connect (README, "Database roles"): the migrator (MIGRATION_DATABASE_URL, else
+// DATABASE_URL; the embedded cluster's superuser) migrates and runs the commands; the server
+// connects as DATABASE_URL (the embedded cluster's serviceflow_api), a login in
+// serviceflow_app, which cannot change or delete audit rows nor disable triggers.
 import cluster from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,43 +15,93 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, poolOptions, type Config } from './config.ts';
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { connect, one, type Sql } from './db/index.ts';
+import { auditBypass, issueAppLogin, loginFailed } from './db/login.ts';
+import { getUserByEmail, rotateApiKey } from './db/users.ts';
 import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
-import { migrate, migrationStatus } from './migrate.ts';
+import { migrate, migrationStatus, waitForDatabase } from './migrate.ts';
 import { printKeys, seed } from './seed.ts';
+import { hashApiKey, newApiKey } from './users/keys.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-async function openDatabase(config: Config): Promise<{ db: Sql; url: string; embedded?: EmbeddedCluster }> {
-  if (config.DATABASE_URL) return { db: connect(config.DATABASE_URL, poolOptions(config)), url: config.DATABASE_URL };
+interface Database {
+  /** The server's login (a member of serviceflow_app). */
+  appUrl: string;
+  /** The migrator's: the schema's owner or a superuser. The same as appUrl when only DATABASE_URL is set. */
+  ownerUrl: string;
+  embedded?: EmbeddedCluster;
+}
+
+async function locateDatabase(config: Config): Promise<Database> {
+  if (config.DATABASE_URL) return { appUrl: config.DATABASE_URL, ownerUrl: config.MIGRATION_DATABASE_URL ?? config.DATABASE_URL };
+  if (config.MIGRATION_DATABASE_URL) throw new Error('MIGRATION_DATABASE_URL is set but DATABASE_URL is not: set both, or neither for the embedded PostgreSQL');
   const embedded = await startEmbedded({
     dataDir: path.resolve(ROOT, config.DATA_DIR),
     onLog: (line) => log.debug('postgres', { line }),
     onNotice: (message) => log.warn(message),
   });
-  return { db: connect(embedded.url, poolOptions(config)), url: embedded.url, embedded };
+  return { appUrl: embedded.appUrl, ownerUrl: embedded.url, embedded };
 }
 
-/** Migrates, waiting up to a minute for a database that is still starting (compose, k8s). */
-async function migrateWhenReachable(db: Sql): Promise<string[]> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await migrate(db);
-    } catch (err) {
-      if (toAppError(err).code !== 'database_unavailable' || attempt === 30) throw err;
-      log.warn('database not reachable yet; retrying', { attempt });
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+/** host:port of a database URL, for log lines: never its user or password. */
+function hostOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${decodeURIComponent(u.hostname) || 'localhost'}:${u.port || 5432}`;
+  } catch {
+    return 'the database';
+  }
+}
+
+/** Migrates, once the database answers: it may still be starting (compose, k8s); about a minute, a deadline. */
+async function migrateWhenUp(db: Sql, url: string): Promise<string[]> {
+  const host = hostOf(url);
+  try {
+    await waitForDatabase(url, {
+      onRetry: (err, waited) => log.warn('database not reachable yet; retrying', { host, ...describeError(err), waited_s: Math.round(waited / 1000) }),
+    });
+    return await migrate(db);
+  } catch (err) {
+    if (toAppError(err).code === 'database_unavailable') throw new Error(`the database at ${host} did not answer within a minute: ${(err as Error).message}`);
+    if ((err as { cause?: { code?: string } }).cause?.code === '42501') {
+      throw new Error(`${(err as Error).message} (migrations need the schema's owner or a superuser: set MIGRATION_DATABASE_URL; README, "Database roles")`);
     }
+    throw err;
   }
 }
 
 /** Pending migrations; the embedded demo database also seeds itself when empty. */
-async function prepare(config: Config, db: Sql, embedded?: EmbeddedCluster): Promise<void> {
-  const applied = await migrateWhenReachable(db);
+async function prepare(config: Config, owner: Sql, database: Database): Promise<void> {
+  const applied = await migrateWhenUp(owner, database.ownerUrl);
   if (applied.length) log.info('migrations applied', { files: applied });
+  const users = (await one<{ n: number }>(owner, 'system/count_users'))!.n;
   // Only the embedded demo database seeds itself; a real DATABASE_URL starts empty (bootstrap).
-  if (embedded && (await one<{ n: number }>(db, 'system/count_users'))!.n === 0) {
-    printKeys(await seed(db, config.API_KEY), (line) => process.stdout.write(line + '\n'));
+  if (database.embedded && users === 0) {
+    printKeys(await seed(owner, config.API_KEY), (line) => process.stdout.write(line + '\n'));
+  } else if (users === 0 && !config.ADMIN_BOOTSTRAP_KEY) {
+    log.warn('the database has no users and ADMIN_BOOTSTRAP_KEY is unset, so nobody can sign in: restart with ADMIN_BOOTSTRAP_KEY set to a long random secret, then create the first admin with POST /users and the header X-Bootstrap-Key (README, "Bootstrap the first admin"); a lost key is replaced with `make issue-key EMAIL=…`');
+  }
+}
+
+/** The server's pool, as DATABASE_URL's login; the migrator issues that login when it cannot log in yet. */
+async function connectServer(config: Config, owner: Sql, database: Database): Promise<Sql> {
+  const db = connect(database.appUrl, poolOptions(config));
+  try {
+    await one(db, 'system/ping');
+  } catch (err) {
+    if (!loginFailed(err)) throw err;
+    const done = await issueAppLogin(owner, database.appUrl);
+    log.info(`${done} the server's database login`, { role: decodeURIComponent(new URL(database.appUrl).username) });
+  }
+  return db;
+}
+
+/** A warn line when the server's role could switch the audit log's protection off. */
+async function checkRole(db: Sql): Promise<void> {
+  const { role, can_bypass } = await auditBypass(db);
+  if (can_bypass) {
+    log.warn('the server connects as a superuser or the schema\'s owner, which could disable the audit log\'s triggers: set DATABASE_URL to a login in serviceflow_app and MIGRATION_DATABASE_URL to the owner (README, "Database roles")', { role });
   }
 }
 
@@ -116,6 +171,17 @@ function serveOnAfterStrayErrors(): void {
   process.on('uncaughtException', (err) => log.error('uncaught exception', describeError(err)));
 }
 
+/** A new key for the user with this email (a lost admin key); audited with the CLI as the actor. */
+async function issueKey(db: Sql, email: string | undefined): Promise<void> {
+  if (!email) throw new Error('usage: tsx src/main.ts issue-key <email>  (or make issue-key EMAIL=<email>)');
+  const user = await getUserByEmail(db, email.trim().toLowerCase());
+  if (!user) throw new Error(`no user has the email ${email}`);
+  const key = newApiKey();
+  await rotateApiKey(db, user.id, hashApiKey(key), key.slice(-4), null, ['cli', null, 'cli']);
+  console.log(`New API key for ${user.email} (${user.role}), shown this once; the old key no longer works:\n  ${key}`);
+  if (!user.is_active) console.log(`${user.email} is deactivated: the key works once an admin reactivates the user.`);
+}
+
 async function main(): Promise<void> {
   serveOnAfterStrayErrors();
   let config: Config;
@@ -129,34 +195,42 @@ async function main(): Promise<void> {
     throw err;
   }
   setLogLevel(config.LOG_LEVEL);
-  const [command = 'serve', flag] = process.argv.slice(2);
+  const [command = 'serve', arg] = process.argv.slice(2);
   if (cluster.isWorker) {
     const db = connect(config.DATABASE_URL!, poolOptions(config));
     return listen(config, db, async () => {});
   }
-  const { db, embedded, url } = await openDatabase(config);
+  const database = await locateDatabase(config);
+  const { embedded } = database;
+  const oneRole = database.appUrl === database.ownerUrl;
+  const owner = connect(database.ownerUrl, oneRole ? poolOptions(config) : { max: 2, txMax: 2 });
   if (command === 'serve') {
-    await prepare(config, db, embedded);
+    await prepare(config, owner, database);
+    const db = oneRole ? owner : await connectServer(config, owner, database);
+    if (!oneRole) await owner.end({ timeout: 5 });
+    await checkRole(db);
     if (config.WEB_CONCURRENCY === 1) return listen(config, db, async () => { await embedded?.close(); });
     await db.end();
-    return primary(config, url, embedded);
+    return primary(config, database.appUrl, embedded);
   }
   try {
-    if (command === 'migrate' && flag === '--status') {
-      for (const m of await migrationStatus(db)) {
+    if (command === 'migrate' && arg === '--status') {
+      for (const m of await migrationStatus(owner)) {
         console.log(`${String(m.version).padStart(4, '0')}_${m.name}  ${m.applied_at ? `applied ${m.applied_at.toISOString()}` : 'pending'}`);
       }
     } else if (command === 'migrate') {
-      const applied = await migrate(db);
+      const applied = await migrate(owner);
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'nothing to apply: the database is up to date');
     } else if (command === 'seed') {
-      await migrate(db);
-      printKeys(await seed(db, config.API_KEY));
+      await migrate(owner);
+      printKeys(await seed(owner, config.API_KEY));
+    } else if (command === 'issue-key') {
+      await issueKey(owner, arg);
     } else {
-      throw new Error(`unknown command ${command}; use serve, migrate [--status] or seed`);
+      throw new Error(`unknown command ${command}; use serve, migrate [--status], seed or issue-key <email>`);
     }
   } finally {
-    await db.end({ timeout: 5 });
+    await owner.end({ timeout: 5 });
     await embedded?.close();
   }
 }

@@ -23,8 +23,9 @@ export async function seed(db: Sql, apiKey?: string): Promise<SeededUser[]> {
       const key = demo.role === 'ADMIN' && apiKey ? apiKey : newApiKey();
       const keyHash = hashApiKey(key);
       const existing = await getUserByEmail(tx, demo.email);
+      // A fresh key is make seed's act, not the demo user's: no user actor in its audit row.
       const user = existing
-        ? (await rotateApiKey(tx, existing.id, keyHash, key.slice(-4), existing.id, SEED_AUDIT), existing)
+        ? (await rotateApiKey(tx, existing.id, keyHash, key.slice(-4), null, SEED_AUDIT), existing)
         : (await insertUser(tx, { ...demo, keyHash, last4: key.slice(-4) }, null, 'user.created', SEED_AUDIT))!;
       users.push({ id: user.id, email: demo.email, role: demo.role, api_key: key });
     }

@@ -19,6 +19,17 @@ setLogLevel('silent');
 
 const SERVER = process.env.SF_TEST_SERVER;
 const TEMPLATE = process.env.SF_TEST_TEMPLATE;
+const APP_LOGIN = process.env.SF_TEST_APP_URL;
+
+/** The same database as this run's login in serviceflow_app: what every server under test connects as. */
+export function asAppRole(dbUrl: string): string {
+  if (!APP_LOGIN) throw new Error('run the tests with `make test` (test/run.ts creates the login)');
+  const login = new URL(APP_LOGIN);
+  const url = new URL(dbUrl);
+  url.username = login.username;
+  url.password = login.password;
+  return url.toString();
+}
 
 /** Creates a fresh, migrated database for one test file; returns its URL. */
 export async function freshDatabase(): Promise<string> {
@@ -42,7 +53,10 @@ export interface Call { key?: string; body?: unknown; headers?: Record<string, s
 
 export interface TestApp {
   url: string;
+  /** For fixtures and checks, as the database's superuser; the server runs as asAppRole(dbUrl). */
   db: Sql;
+  /** The server's own pool, connected as asAppRole(dbUrl). */
+  serverDb: Sql;
   dbUrl: string;
   config: Config;
   call(method: string, path: string, opts?: Call): Promise<Reply>;
@@ -84,13 +98,15 @@ let userCounter = 0;
 export async function startApp(env: Record<string, string> = {}, dbUrl?: string): Promise<TestApp> {
   const url = dbUrl ?? (await freshDatabase());
   const config = testConfig(env);
-  const db = connect(url, poolOptions(config));
-  const { server } = createApp(config, db);
+  const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
+  const serverDb = connect(asAppRole(url), poolOptions(config));
+  const { server } = createApp(config, serverDb);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
     db,
+    serverDb,
     dbUrl: url,
     config,
     call: (method, path, opts) => request(base, method, path, opts),
@@ -104,7 +120,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.end({ timeout: 5 });
+      await Promise.all([db.end({ timeout: 5 }), serverDb.end({ timeout: 5 })]);
     },
   };
 }
@@ -128,10 +144,17 @@ export const problem = (reply: Reply, status: number, code: string) => {
 
 export interface Proc { base: string; child: ChildProcess; exited: Promise<number | null>; output: () => string }
 
-/** Starts `tsx src/main.ts` on a free port and waits for its "listening" line. */
+/**
+ * Starts `tsx src/main.ts` on a free port and waits for its "listening" line. Given a test
+ * database's DATABASE_URL, it runs as production does: migrating as that (superuser) URL and
+ * serving as asAppRole(url); pass MIGRATION_DATABASE_URL (even '') to choose otherwise.
+ */
 export async function spawnServer(env: Record<string, string>): Promise<Proc> {
+  const roles = env.DATABASE_URL && !('MIGRATION_DATABASE_URL' in env)
+    ? { MIGRATION_DATABASE_URL: env.DATABASE_URL, DATABASE_URL: asAppRole(env.DATABASE_URL) }
+    : {};
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env, ...roles },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

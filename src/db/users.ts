@@ -25,7 +25,7 @@ export const listUsers = (db: Tx, f: { role: Role | null; is_active: boolean | n
 export const updateUser = (db: Tx, id: string, f: { full_name?: string; role?: Role; is_active?: boolean }, actorId: string, audit: Audit) =>
   one<UserRow>(db, 'users/update_user', [id, f.full_name ?? null, f.role ?? null, f.is_active ?? null, actorId, ...audit]);
 
-export const rotateApiKey = (db: Tx, id: string, keyHash: Buffer, last4: string, actorId: string, audit: Audit) =>
+export const rotateApiKey = (db: Tx, id: string, keyHash: Buffer, last4: string, actorId: string | null, audit: Audit) =>
   one<{ id: string; api_key_last4: string }>(db, 'users/rotate_api_key', [id, keyHash, last4, actorId, ...audit]);
 
 export const countOtherActiveAdmins = async (db: Tx, id: string) =>

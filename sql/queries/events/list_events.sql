@@ -1,6 +1,6 @@
 -- Events after the cursor (xid, seq), in that order, and only those of transactions older
 -- than every transaction still running: a later commit can then never land behind the
--- cursor (sql/migrations/0003_events.sql). $1 $2 the cursor (null: from the start),
+-- cursor (sql/migrations/0004_events.sql). $1 $2 the cursor (null: from the start),
 -- $3 types (null: all), $4 created at or after, $5 limit.
 select e.seq::text, e.xid::text, e.id, e.type, e.created_at, e.actor_id, u.full_name as actor_name, e.data
 from events e

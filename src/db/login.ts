@@ -1,0 +1,42 @@
+// The server's database login: a role that can log in and is a member of serviceflow_app
+// (sql/migrations/0003_roles.sql), named with its password by DATABASE_URL. When the server
+// also has a migrator (MIGRATION_DATABASE_URL, or the embedded cluster's superuser) and
+// DATABASE_URL cannot log in, the migrator issues that login.
+import { one, type Sql, type Tx } from './index.ts';
+
+const LOGIN_FAILED = new Set(['28000', '28P01']); // no such role / not allowed to log in; wrong password
+
+/** Is this the error of a login that does not exist or whose password is wrong? */
+export const loginFailed = (err: unknown) => LOGIN_FAILED.has(String((err as { code?: unknown })?.code));
+
+/** Whether the connected role could disable or drop the audit log's triggers. */
+export const auditBypass = async (db: Tx) =>
+  (await one<{ role: string; can_bypass: boolean }>(db, 'system/audit_bypass'))!;
+
+/**
+ * Makes `url`'s user a login in serviceflow_app with `url`'s password, creating it if it is
+ * missing. Refuses a superuser or a member of the owner: the server must not run as one.
+ */
+export async function issueAppLogin(owner: Sql, url: string): Promise<'created' | 'updated'> {
+  const parsed = new URL(url);
+  const user = decodeURIComponent(parsed.username);
+  const password = parsed.password ? decodeURIComponent(parsed.password) : null;
+  if (!user) throw new Error('DATABASE_URL must name its user (postgres://user:password@host/db) for the migrator to create that login');
+  const role = await one<{ superuser: boolean; owner: boolean; member: boolean }>(owner, 'system/app_login', [user]);
+  if (role && (role.superuser || role.owner)) {
+    throw new Error(`DATABASE_URL's user ${user} is a superuser or owns the schema; give the server a login of its own (README, "Database roles")`);
+  }
+  const ddl = (await one<{ create_role: string; alter_role: string; grant_role: string }>(owner, 'system/app_login_ddl', [user, password]))!;
+  if (!role) {
+    try {
+      await owner.unsafe(ddl.create_role);
+      return 'created';
+    } catch (err) {
+      // Created at the same moment by another server: make it ours below.
+      if (!['42710', '23505'].includes(String((err as { code?: unknown }).code))) throw err;
+    }
+  }
+  await owner.unsafe(ddl.alter_role);
+  if (!role?.member) await owner.unsafe(ddl.grant_role);
+  return 'updated';
+}
