@@ -21,6 +21,9 @@ export const ERROR_STATUS = {
   last_admin: 409,
   idempotency_key_conflict: 409,
   idempotency_key_in_use: 409,
+  team_name_exists: 409,
+  member_has_open_requests: 409,
+  assignee_not_in_team: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -77,12 +80,16 @@ export function problemBody(err: AppError, instance: string, requestId: string):
   };
 }
 
-// Constraint names raised by the schema (0001_init.sql), mapped to domain errors.
-const CONSTRAINTS: Record<string, [ErrorCode, string]> = {
+// Constraint names raised by the schema (sql/migrations), mapped to domain errors.
+const CONSTRAINTS: Record<string, [ErrorCode, string, FieldError[]?]> = {
   users_email_key: ['email_already_exists', 'a user with this email already exists'],
   requests_status_terminal: ['status_is_terminal', 'the request is closed and cannot change'],
   requests_status_transition: ['invalid_status_transition', 'this status change is not allowed'],
   requests_in_progress_requires_assignee: ['in_progress_requires_assignee', 'a request in progress needs an assignee'],
+  teams_name_key: ['team_name_exists', 'a team with this name already exists'],
+  team_members_open_requests: ['member_has_open_requests', 'the member is the assignee of open requests of this team'],
+  requests_assignee_in_team: ['validation_failed', 'the assignee must be a member of the request\'s team or an ADMIN',
+    [{ path: 'assignee_id', message: 'must be a member of the team or an ADMIN' }]],
 };
 
 // SQLSTATE classes that mean "the database is not there right now", plus the
@@ -104,7 +111,7 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = err as { code?: unknown; constraint_name?: unknown; errno?: unknown };
   const constraint = typeof e?.constraint_name === 'string' ? CONSTRAINTS[e.constraint_name] : undefined;
-  if (constraint) return new AppError(constraint[0], constraint[1]);
+  if (constraint) return new AppError(constraint[0], constraint[1], constraint[2]);
   if (typeof e?.code === 'string' && UNAVAILABLE.test(e.code)) {
     return new AppError('database_unavailable', 'the database is unavailable; try again shortly', undefined, { 'Retry-After': '1' });
   }

@@ -1,5 +1,6 @@
 // GET /requests: every filter, keyset pagination under concurrent inserts, and the
 // query plans that keep deep pages as cheap as the first.
+import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
@@ -141,11 +142,17 @@ describe('keyset pagination', () => {
     };
     const cached = (s: { generic: number; custom: number }) =>
       assert.ok(s.generic >= 5 && s.custom <= 5, `planned per call: ${JSON.stringify(s)}`);
-    const deep = await asServed('list_recent', [mid, 51]);
+    const nobody = '00000000-0000-0000-0000-000000000000';
+    const deep = await asServed('list_recent', [mid, 51, true, '{}', nobody]);
     cached(deep);
     assert.match(deep.plan, /Index Scan Backward using requests_number_key/);
     assert.doesNotMatch(deep.plan, /Sort|Seq Scan on requests/);
-    const queue = await asServed('list_queue', [mid, 51]);
+    // An agent's view (the pool, two teams, their own work) keeps the same walk and plan.
+    const agentsView = await asServed('list_recent', [mid, 51, false, `{${crypto.randomUUID()},${crypto.randomUUID()}}`, nobody]);
+    cached(agentsView);
+    assert.match(agentsView.plan, /Index Scan Backward using requests_number_key/);
+    assert.doesNotMatch(agentsView.plan, /Sort|Seq Scan on requests/);
+    const queue = await asServed('list_queue', [mid, 51, true, '{}']);
     cached(queue);
     assert.match(queue.plan, /requests_queue_number/);
     assert.doesNotMatch(queue.plan, /Sort|Seq Scan on requests/);
@@ -154,9 +161,9 @@ describe('keyset pagination', () => {
     for (const who of [emp.id, other.id]) {
       const reserved = await app().db.reserve();
       try {
-        await reserved.unsafe(`prepare probe(uuid, bigint, int) as ${fs.readFileSync('sql/queries/requests/list_recent_by_creator.sql', 'utf8')}`);
+        await reserved.unsafe(`prepare probe(uuid, bigint, int, boolean, uuid[], uuid) as ${fs.readFileSync('sql/queries/requests/list_recent_by_creator.sql', 'utf8')}`);
         await reserved.unsafe('set plan_cache_mode = force_custom_plan');
-        const own = (await reserved.unsafe(`explain execute probe('${who}', null, 51)`)).map((r: any) => r['QUERY PLAN']).join('\n');
+        const own = (await reserved.unsafe(`explain execute probe('${who}', null, 51, true, '{}', '${who}')`)).map((r: any) => r['QUERY PLAN']).join('\n');
         assert.match(own, /Index Scan using requests_created_by_number|Index Scan Backward using requests_number_key/);
         if (who === emp.id) assert.match(own, /Index Scan using requests_created_by_number/);
         assert.doesNotMatch(own, /Seq Scan on requests/);

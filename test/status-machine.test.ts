@@ -46,12 +46,12 @@ describe('who may move what (policy matrix)', () => {
   }
 
   for (const role of ['ADMIN', 'AGENT', 'EMPLOYEE'] as const) {
-    const actor: Actor = { id: me, full_name: 'Me', role };
+    const actor: Actor = { id: me, full_name: 'Me', role, teams: [] };
     for (const status of STATUSES) {
       for (const [name, rel] of Object.entries(relations)) {
         if (status === 'IN_PROGRESS' && rel.assignee_id === null) continue; // not a state that can exist
         test(`${role} on a ${status} request (${name})`, () => {
-          const r = { status, ...rel };
+          const r = { status, team_id: null, ...rel };
           const want = STATUSES.filter((to) => expected(role, status, to, rel));
           assert.deepEqual(allowedTransitions(actor, r), want);
           for (const to of want) assert.ok(mayMove(actor, r, to, assigneeAfterMove(actor, r, to, undefined)));
@@ -61,14 +61,14 @@ describe('who may move what (policy matrix)', () => {
   }
 
   test('an agent may not hand a request to someone else while moving it', () => {
-    const agent: Actor = { id: me, full_name: 'Me', role: 'AGENT' };
-    assert.equal(mayMove(agent, { status: 'NEW', created_by: other, assignee_id: null }, 'IN_PROGRESS', 'u-third'), false);
-    assert.equal(mayMove(agent, { status: 'NEW', created_by: other, assignee_id: null }, 'IN_PROGRESS', me), true);
+    const agent: Actor = { id: me, full_name: 'Me', role: 'AGENT', teams: [] };
+    assert.equal(mayMove(agent, { status: 'NEW', created_by: other, assignee_id: null, team_id: null }, 'IN_PROGRESS', 'u-third'), false);
+    assert.equal(mayMove(agent, { status: 'NEW', created_by: other, assignee_id: null, team_id: null }, 'IN_PROGRESS', me), true);
   });
 
   test('an agent or admin who starts an unassigned request becomes its assignee; an explicit null stays null', () => {
-    const agent: Actor = { id: me, full_name: 'Me', role: 'AGENT' };
-    const r = { status: 'NEW' as const, created_by: other, assignee_id: null };
+    const agent: Actor = { id: me, full_name: 'Me', role: 'AGENT', teams: [] };
+    const r = { status: 'NEW' as const, created_by: other, assignee_id: null, team_id: null };
     assert.equal(assigneeAfterMove(agent, r, 'IN_PROGRESS', undefined), me);
     assert.equal(assigneeAfterMove({ ...agent, role: 'ADMIN' }, r, 'IN_PROGRESS', undefined), me);
     assert.equal(assigneeAfterMove(agent, r, 'IN_PROGRESS', null), null);

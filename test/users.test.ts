@@ -38,7 +38,7 @@ describe('authentication', () => {
   test('GET /users/me shows the caller without any key material', async () => {
     const { key, id } = await app().user('AGENT');
     const r = await app().call('GET', '/users/me', { key });
-    assert.deepEqual(Object.keys(r.body).sort(), ['api_key_last4', 'created_at', 'email', 'full_name', 'id', 'is_active', 'role', 'updated_at']);
+    assert.deepEqual(Object.keys(r.body).sort(), ['api_key_last4', 'created_at', 'email', 'full_name', 'id', 'is_active', 'role', 'teams', 'updated_at']);
     assert.equal(r.body.id, id);
     assert.equal(r.body.role, 'AGENT');
   });
@@ -284,17 +284,25 @@ describe('make seed', () => {
       assert.equal(second.status, 0, second.stderr);
       const [{ users }] = await app.db`select count(*)::int as users from users`;
       const [{ requests }] = await app.db`select count(*)::int as requests from requests`;
-      assert.equal(users, 3);
-      assert.equal(requests, 5);
+      assert.equal(users, 5);
+      assert.equal(requests, 8);
+      const teams = await app.db`select t.name, count(m.user_id)::int as members from teams t left join team_members m on m.team_id = t.id group by t.name order by t.name`;
+      assert.deepEqual(teams.map((t) => [t.name, t.members]), [['Facilities', 1], ['HR', 1], ['IT', 1]]);
       const statuses = await app.db`select distinct status from requests order by status`;
       assert.deepEqual(statuses.map((r) => r.status), ['CANCELED', 'DONE', 'IN_PROGRESS', 'NEW']);
       const keys = [...second.stdout.matchAll(/^\s+(ADMIN|AGENT|EMPLOYEE)\s+\S+\s+(\S+)$/gm)].map((m) => [m[1], m[2]]);
-      assert.equal(keys.length, 3);
+      assert.equal(keys.length, 5);
       assert.deepEqual(keys[0], ['ADMIN', 'my-own-admin-key-0123456789']);
       for (const [role, key] of keys) {
         const me = await app.call('GET', '/users/me', { key });
         assert.equal(me.body.role, role);
       }
+      // The IT agent does not see the HR cases; the HR agent does.
+      const [, itKey] = keys[1];
+      const [, hrKey] = keys[2];
+      const titles = async (key: string) => (await app.call('GET', '/requests', { key })).body.items.map((r: any) => r.title);
+      assert.ok(!(await titles(itKey)).some((t: string) => /payslip|leave/.test(t)));
+      assert.ok((await titles(hrKey)).some((t: string) => /payslip/.test(t)));
     } finally { await app.close(); }
   });
 });

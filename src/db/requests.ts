@@ -9,7 +9,7 @@ import type { Audit } from './users.ts';
  * the request's JSON built by PostgreSQL (request_json, sql/migrations/0002_request_json.sql).
  */
 export interface RequestDoc {
-  seq: string; status: Status; created_by: string; assignee_id: string | null; doc: string;
+  seq: string; status: Status; created_by: string; assignee_id: string | null; team_id: string | null; doc: string;
 }
 
 /** One request, with the columns the rules and a change need. */
@@ -25,14 +25,22 @@ export interface CommentRow {
 
 export const getRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/get_request', [id]);
 
-export const lockRequest = (db: Tx, id: string) => one<RequestRow>(db, 'requests/lock_request', [id]);
+/** Locks the row (in a transaction), then reads it afresh: undefined when it is gone. */
+export async function lockRequest(db: Tx, id: string): Promise<RequestRow | undefined> {
+  if (!(await one(db, 'requests/lock_request', [id]))) return undefined;
+  return getRequest(db, id);
+}
 
 export const getRequestByPublicId = (db: Tx, publicId: string) =>
   one<RequestRow>(db, 'requests/get_request_by_public_id', [publicId]);
 
+/** What a list may show (src/requests/policy.ts listScope): everything, or the pool, these teams and what is assigned to `actor`. */
+export interface Visibility { all: boolean; teams: readonly string[]; actor: string }
+
 export interface RequestFilter {
   statuses: string[] | null; priority: string | null; unassigned: boolean; assignee: string | null;
   creator: string | null; q: string | null; createdAfter: string | null; createdBefore: string | null;
+  teams: readonly string[] | null; noTeam: boolean; visible: Visibility;
   after: string | null; limit: number;
 }
 
@@ -43,27 +51,29 @@ export interface RequestFilter {
  * per call, for the filters that are on.
  */
 export function listRequests(db: Tx, f: RequestFilter): Promise<RequestDoc[]> {
-  const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore;
+  const v = f.visible;
+  const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore && !f.teams && !f.noTeam;
   if (only(!f.statuses && !f.unassigned)) {
     return f.creator
-      ? query<RequestDoc>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit], true)
-      : query<RequestDoc>(db, 'requests/list_recent', [f.after, f.limit]);
+      ? query<RequestDoc>(db, 'requests/list_recent_by_creator', [f.creator, f.after, f.limit, v.all, v.teams, v.actor], true)
+      : query<RequestDoc>(db, 'requests/list_recent', [f.after, f.limit, v.all, v.teams, v.actor]);
   }
   if (only(f.unassigned && !f.creator && f.statuses?.length === 1 && f.statuses[0] === 'NEW')) {
-    return query<RequestDoc>(db, 'requests/list_queue', [f.after, f.limit]);
+    return query<RequestDoc>(db, 'requests/list_queue', [f.after, f.limit, v.all, v.teams]);
   }
   return query<RequestDoc>(db, 'requests/list_requests', [
     f.statuses, f.priority, f.unassigned, f.assignee, f.creator, f.q, f.createdAfter, f.createdBefore, f.after, f.limit,
+    f.teams, f.noTeam, v.all, v.teams, v.actor,
   ], true);
 }
 
-export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string }, creator: string, audit: Audit) =>
-  one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit]);
+export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string; team_id: string | null }, creator: string, audit: Audit) =>
+  one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit, r.team_id]);
 
 /** A change to a request: the fields it sets (the rest stay), how it is audited, and an optional public comment. */
 export interface RequestChange {
-  patch: Partial<Pick<RequestRow, 'title' | 'description' | 'priority' | 'status' | 'assignee_id'>>;
-  action: 'request.updated' | 'request.status_changed' | 'request.assigned';
+  patch: Partial<Pick<RequestRow, 'title' | 'description' | 'priority' | 'status' | 'assignee_id' | 'team_id'>>;
+  action: 'request.updated' | 'request.status_changed' | 'request.assigned' | 'request.team_changed';
   comment: string | null;
 }
 
@@ -72,11 +82,11 @@ export interface RequestChange {
  * [old, new] of each field it changes; undefined when the request moved on.
  */
 export function updateRequest(db: Tx, r: RequestRow, c: RequestChange, actor: string, audit: Audit) {
-  const before = { title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id };
+  const before = { title: r.title, description: r.description, priority: r.priority, status: r.status, assignee_id: r.assignee_id, team_id: r.team_id };
   const after = { ...before, ...c.patch };
   return one<RequestRow>(db, 'requests/update_request', [
     r.id, r.version, after.title, after.description, after.priority, after.status, after.assignee_id,
-    actor, c.action, changesOf(before, after), c.comment, ...audit,
+    actor, c.action, changesOf(before, after), c.comment, ...audit, after.team_id,
   ]);
 }
 

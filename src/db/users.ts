@@ -4,7 +4,7 @@ import type { Actor, Role } from '../users/keys.ts';
 
 export interface UserRow {
   id: string; email: string; full_name: string; role: Role; is_active: boolean;
-  api_key_last4: string; created_at: Date; updated_at: Date;
+  api_key_last4: string; teams: { id: string; name: string }[]; created_at: Date; updated_at: Date;
 }
 export type Audit = readonly [requestId: string | null, ip: string | null, userAgent: string | null];
 
@@ -34,3 +34,6 @@ export const countOtherActiveAdmins = async (db: Tx, id: string) =>
 export const lockAdmins = (db: Tx) => query(db, 'users/lock_admins');
 
 export const listRoles = (db: Tx) => query<{ code: Role; description: string }>(db, 'roles/list_roles');
+
+export const getAssignee = (db: Tx, id: string, teamId: string | null) =>
+  one<{ id: string; role: Role; is_active: boolean; in_team: boolean }>(db, 'users/get_assignee', [id, teamId]);

@@ -3,12 +3,12 @@
 // (method, then the path's nouns; an item route is singular), like every handler.
 import type { CommentRow, RequestDoc, RequestRow } from '../db/requests.ts';
 import {
-  addComment, assignRequest, changeStatus, type Changed, checkComment, createRequest, editRequest, etagOf, findRequest,
+  addComment, assignRequest, changeStatus, changeTeam, type Changed, checkComment, createRequest, editRequest, etagOf, findRequest,
   listComments, listRequests, requestHistory,
 } from '../requests/actions.ts';
 import { allowedTransitions } from '../requests/policy.ts';
 import {
-  AssignSchema, ChangeStatusSchema, CommentSchema, CreateRequestSchema, ListRequestsQuery, UpdateRequestSchema,
+  AssignSchema, ChangeStatusSchema, ChangeTeamSchema, CommentSchema, CreateRequestSchema, ListRequestsQuery, UpdateRequestSchema,
 } from '../requests/schemas.ts';
 import type { Actor } from '../users/keys.ts';
 import { parse } from '../validation.ts';
@@ -80,6 +80,12 @@ export async function patchRequestStatus(ctx: Ctx) {
 export async function patchRequestAssignee(ctx: Ctx) {
   const input = parse(AssignSchema, ctx.body);
   return changed(ctx, await assignRequest(ctx.services.db, actorOf(ctx), ctx.params.ref, input, meta(ctx)));
+}
+
+/** PATCH /requests/:ref/team */
+export async function patchRequestTeam(ctx: Ctx) {
+  const input = parse(ChangeTeamSchema, ctx.body);
+  return changed(ctx, await changeTeam(ctx.services.db, actorOf(ctx), ctx.params.ref, input, meta(ctx)));
 }
 
 /** GET /requests/:ref/history — oldest first. */

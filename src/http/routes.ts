@@ -8,8 +8,9 @@ import {
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
-  postRequestComments, postRequests,
+  patchRequestTeam, postRequestComments, postRequests,
 } from './requests.ts';
+import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
 import {
   getRoles, getUser, getUsers, getUsersMe, patchUser, postUserApiKeyRotate, postUsers, postUsersMeApiKeyRotate,
@@ -43,9 +44,18 @@ export const routes: RouteDef[] = [
   { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref/status', handler: patchRequestStatus, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref/assignee', handler: patchRequestAssignee, auth: 'key' },
+  { method: 'PATCH', path: '/requests/:ref/team', handler: patchRequestTeam, auth: 'key' },
   { method: 'GET', path: '/requests/:ref/history', handler: getRequestHistory, auth: 'key' },
   { method: 'POST', path: '/requests/:ref/comments', handler: postRequestComments, auth: 'key' },
   { method: 'GET', path: '/requests/:ref/comments', handler: getRequestComments, auth: 'key' },
+
+  { method: 'GET', path: '/teams', handler: getTeams, auth: 'key' },
+  { method: 'POST', path: '/teams', handler: postTeams, auth: 'key' },
+  { method: 'GET', path: '/teams/:id', handler: getTeam, auth: 'key' },
+  { method: 'PATCH', path: '/teams/:id', handler: patchTeam, auth: 'key' },
+  { method: 'GET', path: '/teams/:id/members', handler: getTeamMembers, auth: 'key' },
+  { method: 'PUT', path: '/teams/:id/members/:user_id', handler: putTeamMember, auth: 'key' },
+  { method: 'DELETE', path: '/teams/:id/members/:user_id', handler: deleteTeamMember, auth: 'key' },
 
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },

@@ -56,7 +56,7 @@ function corsHeaders(req: http.IncomingMessage, origins: string[]): Record<strin
 const PREFLIGHT: Res = {
   status: 204,
   headers: {
-    'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
+    'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
     'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization, If-Match, Idempotency-Key, X-Request-ID',
     'Access-Control-Max-Age': '600',
   },
@@ -154,7 +154,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     await authenticate(ctx, r.auth);
     if (r.auth !== 'public') Object.assign(headers, rateLimit(ctx));
     // Step 5: the body, checked before any handler sees it (src/http/body.ts).
-    if (ctx.method === 'POST' || ctx.method === 'PATCH') ctx.body = await readBody(req, config.BODY_LIMIT);
+    if (ctx.method === 'POST' || ctx.method === 'PATCH' || ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.body = await readBody(req, config.BODY_LIMIT);
     // Step 6: the handler.
     return r.handler(ctx);
   }

@@ -8,16 +8,19 @@ import {
 } from '../db/requests.ts';
 import type { AuditRow } from '../db/audit.ts';
 import type { Sql, Tx } from '../db/index.ts';
-import type { Audit } from '../db/users.ts';
-import { getUser } from '../db/users.ts';
+import { getTeam } from '../db/teams.ts';
+import { type Audit, getAssignee } from '../db/users.ts';
 import { AppError, fail } from '../errors.ts';
 import type { Actor } from '../users/keys.ts';
 import { idOf } from '../validation.ts';
 import { isTerminal, type Status, transitionError } from './lifecycle.ts';
 import {
-  assigneeAfterMove, canView, listScope, mayAssign, mayBeAssignee, mayComment, mayEdit, mayMove, seesInternal, seesNetwork,
+  assigneeAfterMove, canView, listScope, mayAssign, mayBeAssignee, mayChangeTeam, mayComment, mayEdit, mayFileInto, mayMove,
+  seesInternal, seesNetwork,
 } from './policy.ts';
-import type { AssignInput, ChangeStatusInput, CommentInput, CreateRequestInput, ListRequestsInput, UpdateRequestInput } from './schemas.ts';
+import type {
+  AssignInput, ChangeStatusInput, ChangeTeamInput, CommentInput, CreateRequestInput, ListRequestsInput, UpdateRequestInput,
+} from './schemas.ts';
 
 const PUBLIC_ID = /^REQ-[1-9]\d{0,17}$/;
 
@@ -82,16 +85,28 @@ async function change(db: Sql, actor: Actor, ref: string, rule: Rule, meta: Meta
   });
 }
 
-/** The new assignee must be an active AGENT or ADMIN (an authenticated AGENT or ADMIN already is one). */
-async function checkAssignee(db: Tx, actor: Actor, id: string | null, current: string | null): Promise<void> {
-  if (id === null || id === current || (id === actor.id && actor.role !== 'EMPLOYEE')) return;
-  const user = await getUser(db, id);
-  if (!user || !mayBeAssignee(user)) {
-    fail('validation_failed', 'the assignee must be an active AGENT or ADMIN', [{ path: 'assignee_id', message: 'must be an active AGENT or ADMIN' }]);
+/**
+ * The new assignee must be an active AGENT or ADMIN, and of a request with a team a member
+ * of it or an ADMIN (an authenticated AGENT or ADMIN working the request already is one).
+ */
+async function checkAssignee(db: Tx, actor: Actor, id: string | null, current: string | null, teamId: string | null): Promise<void> {
+  if (id === null || id === current || (id === actor.id && actor.role !== 'EMPLOYEE' && (teamId === null || actor.role === 'ADMIN' || actor.teams.includes(teamId)))) return;
+  const user = await getAssignee(db, id, teamId);
+  if (!user || !mayBeAssignee(user, teamId)) {
+    const message = teamId ? 'must be an active member of the team or an ADMIN' : 'must be an active AGENT or ADMIN';
+    fail('validation_failed', `the assignee ${message}`, [{ path: 'assignee_id', message }]);
   }
 }
 
+/** A team to file into or move to: an active one (422 otherwise, on team_id). */
+async function checkTeam(db: Tx, teamId: string | null): Promise<void> {
+  if (teamId === null) return;
+  const team = await getTeam(db, teamId);
+  if (!team || !mayFileInto(team)) fail('validation_failed', 'the team must be an active team', [{ path: 'team_id', message: 'must be an active team' }]);
+}
+
 export async function createRequest(db: Tx, actor: Actor, input: CreateRequestInput, audit: Audit): Promise<RequestRow> {
+  await checkTeam(db, input.team_id);
   return (await insertRequest(db, input, actor.id, audit))!;
 }
 
@@ -119,7 +134,7 @@ export function changeStatus(db: Sql, actor: Actor, ref: string, input: ChangeSt
       if (input.status === 'IN_PROGRESS' && assignee === null) {
         fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
       }
-      await checkAssignee(db, actor, assignee, r.assignee_id);
+      await checkAssignee(db, actor, assignee, r.assignee_id, r.team_id);
       return { patch: { status: input.status, assignee_id: assignee }, action: 'request.status_changed', comment: input.comment ?? null };
     },
   }, meta);
@@ -135,8 +150,36 @@ export function assignRequest(db: Sql, actor: Actor, ref: string, { assignee_id 
       if (assignee_id === null && r.status === 'IN_PROGRESS') {
         fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
       }
-      await checkAssignee(db, actor, assignee_id, r.assignee_id);
+      await checkAssignee(db, actor, assignee_id, r.assignee_id, r.team_id);
       return { patch: { assignee_id }, action: 'request.assigned', comment: null };
+    },
+  }, meta);
+}
+
+/**
+ * Moves a request to another team or to the pool (API.md, "Teams"). Without an assignee_id
+ * the current assignee stays if they may work in the new team; otherwise a NEW request
+ * loses them and an IN_PROGRESS one is refused (409 assignee_not_in_team).
+ */
+export function changeTeam(db: Sql, actor: Actor, ref: string, input: ChangeTeamInput, meta: Meta): Promise<Changed> {
+  return change(db, actor, ref, {
+    authorize: (r) => {
+      if (!mayChangeTeam(actor, r, input.assignee_id)) fail('forbidden', 'you may not move this request to another team');
+    },
+    decide: async (r) => {
+      if (isTerminal(r.status)) fail('status_is_terminal', `the request is ${r.status} and cannot change`);
+      await checkTeam(db, input.team_id);
+      let assignee = input.assignee_id === undefined ? r.assignee_id : input.assignee_id;
+      if (input.assignee_id === undefined && assignee !== null) {
+        const current = await getAssignee(db, assignee, input.team_id);
+        if (!current || !mayBeAssignee(current, input.team_id)) {
+          if (r.status === 'IN_PROGRESS') fail('assignee_not_in_team', 'the assignee is not a member of the new team; name a new assignee');
+          assignee = null;
+        }
+      }
+      if (r.status === 'IN_PROGRESS' && assignee === null) fail('in_progress_requires_assignee', 'a request in progress needs an assignee');
+      if (input.assignee_id !== undefined) await checkAssignee(db, actor, assignee, null, input.team_id);
+      return { patch: { team_id: input.team_id, assignee_id: assignee }, action: 'request.team_changed', comment: null };
     },
   }, meta);
 }
@@ -156,10 +199,11 @@ export async function listRequests(db: Tx, actor: Actor, q: ListRequestsInput, p
   const scope = listScope(actor, q.created_by === 'me' ? actor.id : q.created_by ?? null);
   if (!scope) return [];
   const assignee = q.assignee_id === 'me' ? actor.id : q.assignee_id === 'none' ? null : q.assignee_id ?? null;
+  const teams = q.team_id === 'mine' ? actor.teams : q.team_id === undefined || q.team_id === 'none' ? null : [q.team_id];
   return selectRequests(db, {
     statuses: q.status ?? null, priority: q.priority ?? null, unassigned: q.assignee_id === 'none', assignee,
     creator: scope.creator, q: q.q ?? null, createdAfter: q.created_after ?? null, createdBefore: q.created_before ?? null,
-    after: page.after, limit: page.limit,
+    teams, noTeam: q.team_id === 'none', visible: scope.visible, after: page.after, limit: page.limit,
   });
 }
 

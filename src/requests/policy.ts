@@ -5,21 +5,36 @@ import type { Actor } from '../users/keys.ts';
 import { MOVES, type Status } from './lifecycle.ts';
 
 /** What the policy needs to know of a request. */
-export interface RequestFacts { status: Status; created_by: string; assignee_id: string | null }
+export interface RequestFacts { status: Status; created_by: string; assignee_id: string | null; team_id: string | null }
 
-export function canView(actor: Actor, r: RequestFacts): boolean {
-  return actor.role !== 'EMPLOYEE' || r.created_by === actor.id;
-}
+/** The general pool (no team) or one of the actor's teams (API.md, "Teams"). */
+const ofMyTeams = (actor: Actor, r: RequestFacts) => r.team_id === null || actor.teams.includes(r.team_id);
 
 /**
- * What a list may show this actor, as the parameters its SQL takes: an employee only
- * their own requests (`creator`), anyone else everything. `null` when the asked-for
- * creator is someone the actor may not see, so the list is empty without a query.
+ * ADMIN sees everything; an AGENT the general pool, their teams' requests and what is
+ * assigned to them; an EMPLOYEE what they filed. Anything else is 404 to them.
  */
-export function listScope(actor: Actor, askedCreator: string | null): { creator: string | null } | null {
-  if (actor.role !== 'EMPLOYEE') return { creator: askedCreator };
+export function canView(actor: Actor, r: RequestFacts): boolean {
+  if (actor.role === 'ADMIN') return true;
+  if (actor.role === 'AGENT') return ofMyTeams(actor, r) || r.assignee_id === actor.id;
+  return r.created_by === actor.id;
+}
+
+/** Taking, moving, editing, assigning, re-teaming: an AGENT only in the pool and their teams. */
+const worksOn = (actor: Actor, r: RequestFacts) => actor.role === 'ADMIN' || (actor.role === 'AGENT' && ofMyTeams(actor, r));
+
+/**
+ * What a list may show this actor, as the parameters its SQL takes — the same rule as
+ * canView: an employee only their own requests (`creator`); an agent the pool, their
+ * teams and their own work (`visible`); an admin everything. `null` when the asked-for
+ * creator is someone the employee may not see, so the list is empty without a query.
+ */
+export function listScope(actor: Actor, askedCreator: string | null):
+  { creator: string | null; visible: { all: boolean; teams: readonly string[]; actor: string } } | null {
+  const visible = { all: actor.role !== 'AGENT', teams: actor.teams, actor: actor.id };
+  if (actor.role !== 'EMPLOYEE') return { creator: askedCreator, visible };
   if (askedCreator !== null && askedCreator !== actor.id) return null;
-  return { creator: actor.id };
+  return { creator: actor.id, visible };
 }
 
 /** History and comments: whether internal notes (and their audit entries) are shown. */
@@ -42,6 +57,7 @@ export function mayMove(actor: Actor, r: RequestFacts, to: Status, next: string 
   if (actor.role === 'EMPLOYEE') {
     return r.status === 'NEW' && to === 'CANCELED' && r.created_by === actor.id && next === r.assignee_id;
   }
+  if (!worksOn(actor, r)) return false;
   if (next !== null && next !== actor.id) return false;
   if (r.status === 'NEW') return r.assignee_id === null || r.assignee_id === actor.id;
   if (r.status === 'IN_PROGRESS') return r.assignee_id === actor.id;
@@ -66,17 +82,33 @@ export function allowedTransitions(actor: Actor, r: RequestFacts): Status[] {
 /** Who may edit title, description and priority. */
 export function mayEdit(actor: Actor, r: RequestFacts): boolean {
   if (actor.role === 'ADMIN') return true;
-  if (actor.role === 'AGENT') return r.assignee_id === actor.id;
+  if (actor.role === 'AGENT') return r.assignee_id === actor.id && worksOn(actor, r);
   return r.created_by === actor.id && r.status === 'NEW';
 }
 
 /** ADMIN may assign anyone; an AGENT may take a free request or let go of their own. */
 export function mayAssign(actor: Actor, r: RequestFacts, assigneeId: string | null): boolean {
   if (actor.role === 'ADMIN') return true;
-  if (actor.role !== 'AGENT') return false;
+  if (actor.role !== 'AGENT' || !worksOn(actor, r)) return false;
   if (assigneeId === null) return r.assignee_id === actor.id;
   return assigneeId === actor.id && (r.assignee_id === null || r.assignee_id === actor.id);
 }
 
-/** Who may be the assignee: an active AGENT or ADMIN. */
-export const mayBeAssignee = (u: { role: string; is_active: boolean }) => u.is_active && u.role !== 'EMPLOYEE';
+/**
+ * Moving a request to another team (or the pool): ADMIN; an AGENT who works it, naming
+ * as its new assignee nobody, themself, or leaving the choice to the rules.
+ */
+export function mayChangeTeam(actor: Actor, r: RequestFacts, assigneeId: string | null | undefined): boolean {
+  if (actor.role === 'ADMIN') return true;
+  return worksOn(actor, r) && (assigneeId === undefined || assigneeId === null || assigneeId === actor.id);
+}
+
+/**
+ * Who may be the assignee: an active AGENT or ADMIN, and of a request with a team a member
+ * of it or an ADMIN (the database holds the team rule too: requests__assignee_in_team).
+ */
+export const mayBeAssignee = (u: { role: string; is_active: boolean; in_team: boolean }, teamId: string | null) =>
+  u.is_active && u.role !== 'EMPLOYEE' && (teamId === null || u.role === 'ADMIN' || u.in_team);
+
+/** Filing into a team: any caller, into an active team. */
+export const mayFileInto = (team: { is_active: boolean }) => team.is_active;

@@ -9,6 +9,7 @@ export const CreateRequestSchema = v.strictObject({
   title: text(1, 200),
   description: v.optional(longText(0, 10_000), ''),
   priority: v.optional(priority, 'NORMAL'),
+  team_id: v.optional(v.nullable(uuid('must be a team id (UUID) or null')), null),
 });
 export type CreateRequestInput = v.InferOutput<typeof CreateRequestSchema>;
 
@@ -31,6 +32,12 @@ export const AssignSchema = v.strictObject({
 });
 export type AssignInput = v.InferOutput<typeof AssignSchema>;
 
+export const ChangeTeamSchema = v.strictObject({
+  team_id: v.nullable(uuid('must be a team id (UUID) or null')),
+  assignee_id: v.optional(v.nullable(uuid('must be a user id (UUID) or null'))),
+});
+export type ChangeTeamInput = v.InferOutput<typeof ChangeTeamSchema>;
+
 export const CommentSchema = v.strictObject({
   body: longText(1, 10_000),
   internal: v.optional(v.boolean('must be true or false'), false),
@@ -46,6 +53,7 @@ export const ListRequestsQuery = v.strictObject({
   priority: v.optional(priority),
   assignee_id: v.optional(v.union([v.picklist(['me', 'none']), uuid()], 'must be a UUID, me or none')),
   created_by: v.optional(v.union([v.literal('me'), uuid()], 'must be a UUID or me')),
+  team_id: v.optional(v.union([v.picklist(['mine', 'none']), uuid()], 'must be a UUID, mine or none')),
   q: v.optional(v.pipe(v.string(), v.trim(), v.check((s) => s.length >= 1 && s.length <= 200, 'must be 1..200 characters'))),
   created_after: v.optional(timestamp()),
   created_before: v.optional(timestamp()),

@@ -4,7 +4,8 @@ import crypto from 'node:crypto';
 export const ROLES = ['ADMIN', 'AGENT', 'EMPLOYEE'] as const;
 export type Role = (typeof ROLES)[number];
 
-export interface Actor { id: string; full_name: string; role: Role }
+/** The caller, as authentication found them: with the ids of the teams they belong to. */
+export interface Actor { id: string; full_name: string; role: Role; teams: readonly string[] }
 
 /** `sfk_` + 43 url-safe base64 characters: 256 random bits. */
 export function newApiKey(): string {

@@ -1,9 +1,6 @@
--- One request by id, its row locked until the transaction ends: the contended path of a
--- change (src/http/requests.ts applyChange), so a writer that lost the version race is
--- judged against the request as it now is and cannot lose again.
-with locked as (
-  select id from requests where id = $1 for no key update
-)
-select d.id, d.public_id, d.title, d.description, d.priority, d.status, d.created_by, d.assignee_id, d.version, d.doc
-from request_details d
-join locked on locked.id = d.id
+-- Locks request $1's row until the transaction ends: the contended path of a change
+-- (src/requests/actions.ts). Only the lock: the caller reads the row in its next
+-- statement, whose snapshot is taken after the wait. (Read in this statement, through a
+-- join, a row changed while we waited would come back as it was before: READ COMMITTED
+-- re-reads only the locked row itself.)
+select id from requests where id = $1 for no key update

@@ -6,20 +6,22 @@
 -- take every pooled connection); the caller then tries again with the row locked
 -- (src/requests/actions.ts). A transaction's own lock is not skipped.
 -- $3..$7 the new title, description, priority, status, assignee; $8 actor, $9 action (and
--- event type), $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent.
+-- event type), $10 changes, $11 comment body or null, $12 request id, $13 ip, $14 user agent,
+-- $15 the new team.
 with target as (
   select id from requests where id = $1 and version = $2 for no key update skip locked
 ), r as (
   update requests
-  set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7
+  set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7, team_id = $15
   from target
   where requests.id = target.id
   returning requests.*
 ), d as (
-  select r.id, request_json(r, cu.full_name, au.full_name) as doc
+  select r.id, request_json(r, cu.full_name, au.full_name, t.name) as doc
   from r
   join users cu on cu.id = r.created_by
   left join users au on au.id = r.assignee_id
+  left join teams t on t.id = r.team_id
 ), c as (
   insert into comments (request_id, author_id, body)
   select r.id, $8, $11 from r where $11::text is not null
@@ -41,6 +43,6 @@ with target as (
   select 'comment.created', $8, d.id, jsonb_build_object('request', d.doc::jsonb, 'comment', comment_json(c, u.full_name))
   from c join d on d.id = c.request_id join users u on u.id = c.author_id
 )
-select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id,
+select r.id, r.public_id, r.title, r.description, r.priority, r.status, r.created_by, r.assignee_id, r.team_id,
        r.version, d.doc
 from r join d on d.id = r.id
