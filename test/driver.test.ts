@@ -11,7 +11,7 @@ import postgres from 'postgres';
 import { connect, type Sql } from '../src/db/index.ts';
 import { insertComment, insertRequest, updateRequest, type RequestRow } from '../src/db/requests.ts';
 import { insertUser, updateUser } from '../src/db/users.ts';
-import { hashApiKey, newApiKey } from '../src/users.ts';
+import { hashApiKey, newApiKey } from '../src/users/keys.ts';
 import { freshDatabase } from './helpers.ts';
 
 /** One value of every parameter type the service sends. */
@@ -100,7 +100,7 @@ describe('the driver stores exactly what it was sent when it re-sends a prepared
 
   test('an internal note stays internal when insert_comment.sql is re-prepared, and its audit changes stay an object', async () => {
     const author = await insertUser(db, { email: `driver.${crypto.randomBytes(3).toString('hex')}@example.com`, full_name: 'Dee', role: 'AGENT', keyHash: hashApiKey(newApiKey()), last4: 'abcd' }, null, 'user.created', [null, null, null]);
-    const r = await insertRequest(db, { title: 'driver', description: '', priority: 'NORMAL' }, author!.id, [null, '127.0.0.1', null]);
+    const r = await insertRequest(db, { title: 'driver', description: '', priority: 'NORMAL', team_id: null }, author!.id, [null, '127.0.0.1', null]);
     const note = () => insertComment(db, { request_id: r!.id, author_id: author!.id, body: 'internal only', internal: true }, ['rid', '127.0.0.1', 'ua']);
     const c1 = await note();
     await db.unsafe('deallocate all');
@@ -117,7 +117,7 @@ describe('the driver stores exactly what it was sent when it re-sends a prepared
 
   test('an audit row\'s changes stay a jsonb object when update_request.sql is re-prepared', async () => {
     const author = await insertUser(db, { email: `driver.${crypto.randomBytes(3).toString('hex')}@example.com`, full_name: 'Dee', role: 'ADMIN', keyHash: hashApiKey(newApiKey()), last4: 'abcd' }, null, 'user.created', [null, null, null]);
-    let r = (await insertRequest(db, { title: 'v0', description: '', priority: 'NORMAL' }, author!.id, [null, null, null]))! as RequestRow;
+    let r = (await insertRequest(db, { title: 'v0', description: '', priority: 'NORMAL', team_id: null }, author!.id, [null, null, null]))! as RequestRow;
     const edit = async (title: string) => {
       r = (await updateRequest(db, r, { patch: { title }, action: 'request.updated', comment: null }, author!.id, ['rid', null, null]))!;
       assert.ok(r, 'the edit applied');
