@@ -23,6 +23,7 @@ test('every curl command of the README cookbook works against a fresh server', {
     assert.match(run.stdout, /COOKBOOK OK REQ-\d+/);
     assert.match(run.stdout, /"status":"DONE"/);
     assert.match(run.stdout, /"action":"user.api_key_rotated"/);
+    assert.match(run.stdout, /^404$/m, "an agent outside the team gets 404 for its request");
   } finally {
     server.child.kill('SIGTERM');
     await server.exited;
