@@ -8,6 +8,7 @@ import { poolUse, type Sql } from './db/index.ts';
 import { createAuthenticator } from './http/auth.ts';
 import { routes } from './http/routes.ts';
 import { createServer } from './http/server.ts';
+import { createHub } from './live/hub.ts';
 import { createMetrics } from './metrics.ts';
 import type { Services } from './services.ts';
 import { createWorker, type Worker } from './worker/index.ts';
@@ -28,6 +29,7 @@ export function createApp(config: Config, db: Sql, opts: AppOptions = {}): { ser
     const { statements: s, transactions: t } = use;
     return { inUse: s.held + t.held, waiting: s.waiting + t.waiting, max: s.size + t.size };
   });
-  const services: Services = { db, config, metrics, clock, forgetUser: auth.forgetUser };
-  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge]) };
+  const live = createHub();
+  const services: Services = { db, config, metrics, clock, live, forgetUser: auth.forgetUser };
+  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge, live.loop]) };
 }

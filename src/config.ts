@@ -66,6 +66,8 @@ const EnvSchema = v.object({
     '',
   ),
   SHUTDOWN_TIMEOUT_MS: v.optional(int(0, 600_000), '10000'),
+  // A comment line on every open event stream this often; the caller's key is checked again then.
+  STREAM_HEARTBEAT_MS: v.optional(int(100, 600_000), '15000'),
   // How long events are kept for GET /events (and, next, webhook replays).
   EVENT_RETENTION_DAYS: v.optional(int(1, 36_500), '30'),
   // Worker processes sharing the port (node:cluster); 1 serves from this process.

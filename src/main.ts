@@ -107,7 +107,7 @@ async function checkRole(db: Sql): Promise<void> {
 
 /** Serves until SIGTERM or SIGINT, then drains and calls `stopped`. */
 async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Promise<void> {
-  const { server, worker } = createApp(config, db);
+  const { server, worker, services } = createApp(config, db);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.PORT, config.HOST, resolve);
@@ -125,6 +125,7 @@ async function listen(config: Config, db: Sql, stopped: () => Promise<void>): Pr
     log.info('shutting down', { signal });
     // Stop accepting; let requests and background work in flight finish, up to SHUTDOWN_TIMEOUT_MS.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    services.live.close(); // open event streams end; clients resume with Last-Event-ID
     server.closeIdleConnections();
     const timer = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_TIMEOUT_MS);
     await Promise.all([closed, worker.stop(config.SHUTDOWN_TIMEOUT_MS)]);

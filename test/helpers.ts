@@ -100,8 +100,9 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
   const config = testConfig(env);
   const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
   const serverDb = connect(asAppRole(url), poolOptions(config));
-  const { server } = createApp(config, serverDb);
+  const { server, worker, services } = createApp(config, serverDb);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  worker.start(); // background loops run in every server process (src/worker/), tests' too
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
@@ -118,6 +119,8 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
       return { id: row!.id, key, email };
     },
     async close() {
+      services.live.close();
+      await worker.stop(1000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([db.end({ timeout: 5 }), serverDb.end({ timeout: 5 })]);

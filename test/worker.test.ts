@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { manualClock } from '../src/clock.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
 import { connect, query } from '../src/db/index.ts';
+import { createHub } from '../src/live/hub.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { migrate } from '../src/migrate.ts';
 import type { Services } from '../src/services.ts';
@@ -23,7 +24,7 @@ describe('the worker slot', () => {
     const cluster = await startEmbedded();
     const db = connect(cluster.url, { max: 2, txMax: 2, acquireTimeoutMs: 500 });
     const services: Services = {
-      db, config: testConfig(), metrics: createMetrics(() => ({ inUse: 0, waiting: 0, max: 0 })), clock: manualClock(), forgetUser: () => {},
+      db, config: testConfig(), metrics: createMetrics(() => ({ inUse: 0, waiting: 0, max: 0 })), clock: manualClock(), live: createHub(), forgetUser: () => {},
     };
     let ok = 0;
     let failed = 0;
@@ -67,7 +68,7 @@ describe('the worker slot', () => {
     const app = await startApp();
     let finished = false;
     const slow: Loop = { name: 'slow', everyMs: 60_000, async run() { await new Promise((r) => setTimeout(r, 200)); finished = true; } };
-    const services = { db: app.db, config: app.config, metrics: createMetrics(() => ({ inUse: 0, waiting: 0, max: 0 })), clock: manualClock(), forgetUser: () => {} };
+    const services = { db: app.db, config: app.config, metrics: createMetrics(() => ({ inUse: 0, waiting: 0, max: 0 })), clock: manualClock(), live: createHub(), forgetUser: () => {} };
     const worker = createWorker(services, [slow]);
     try {
       worker.start();

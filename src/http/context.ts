@@ -34,6 +34,11 @@ export interface Res {
   problem?: boolean;
   /** A body already serialised: the docs page, metrics, or JSON text (see jsonText). */
   raw?: { contentType: string; text: string };
+  /**
+   * A Server-Sent Events stream: the server sends the head, then hands the writer over
+   * until the promise settles; `closed` aborts when the client goes away.
+   */
+  sse?: (out: { write(text: string): void; backlog(): number }, closed: AbortSignal) => Promise<void>;
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });

@@ -3,6 +3,7 @@
 // singular, parameters left out), e.g. PATCH /requests/:ref/status → patchRequestStatus.
 import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
+import { getEventsStream } from './stream.ts';
 import {
   getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
@@ -59,4 +60,5 @@ export const routes: RouteDef[] = [
 
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
+  { method: 'GET', path: '/events/stream', handler: getEventsStream, auth: 'key' },
 ];

@@ -167,8 +167,20 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     return { status: body.status, body, headers: err.headers, problem: true, code: err.code };
   }
 
+  /** Step 7, for a stream: the head now, then events until the stream or the client ends. */
+  function stream(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
+    res.writeHead(out.status, { 'X-Content-Type-Options': 'nosniff', ...headers, ...out.headers, 'Content-Type': 'text/event-stream; charset=utf-8' });
+    res.flushHeaders();
+    const closed = new AbortController();
+    res.on('close', () => closed.abort());
+    out.sse!({ write: (text) => void res.write(text), backlog: () => res.writableLength }, closed.signal)
+      .catch((thrown) => log.error('stream failed', { request_id: headers['X-Request-ID'], ...describeError(thrown) }))
+      .finally(() => res.end());
+  }
+
   /** Step 7: the answer on the socket. */
   function send(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
+    if (out.sse) return stream(req, res, out, headers);
     const all: Record<string, string> = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...headers, ...out.headers };
     let payload = '';
     if (out.raw) {

@@ -112,3 +112,19 @@ export const mayBeAssignee = (u: { role: string; is_active: boolean; in_team: bo
 
 /** Filing into a team: any caller, into an active team. */
 export const mayFileInto = (team: { is_active: boolean }) => team.is_active;
+
+/**
+ * Whether an event reaches this actor's live stream (API.md, "GET /events/stream"): an
+ * ADMIN everything but an endpoint's ping; others only events of requests they may see
+ * (judged on the request as the event shows it), and an EMPLOYEE never an internal
+ * comment or attachment.
+ */
+export function maySeeEvent(actor: Actor, type: string, data: Record<string, any>): boolean {
+  if (type === 'webhook.ping') return false;
+  if (actor.role === 'ADMIN') return true;
+  const r = data?.request;
+  if (!r) return false;
+  const facts = { status: r.status, created_by: r.created_by?.id, assignee_id: r.assignee?.id ?? null, team_id: r.team?.id ?? null };
+  if (!canView(actor, facts)) return false;
+  return !(seesInternal(actor) === false && (data.comment?.internal === true || data.attachment?.internal === true));
+}

@@ -1,0 +1,6 @@
+-- The position of the newest event a reader may see now (a live stream starts after it).
+select xid::text, seq::text
+from events
+where xid < pg_snapshot_xmin(pg_current_snapshot())
+order by xid desc, seq desc
+limit 1

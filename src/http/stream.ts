@@ -1,0 +1,64 @@
+// GET /events/stream (API.md, "Events and webhooks"): the events this caller may see, live,
+// as Server-Sent Events. `Last-Event-ID` (or ?last_event_id=) resumes after that event;
+// a comment line every STREAM_HEARTBEAT_MS (15 s) keeps proxies from closing the stream;
+// the stream ends within 30 s of the key being rotated or its user deactivated (the key is
+// checked again at each heartbeat).
+import * as v from 'valibot';
+import { type EventRow, getEventPosition } from '../db/events.ts';
+import { findActorByKeyHash } from '../db/users.ts';
+import { maySeeEvent } from '../requests/policy.ts';
+import { hashApiKey } from '../users/keys.ts';
+import { idOf, parse } from '../validation.ts';
+import { extractKey } from './auth.ts';
+import { actorOf, type Ctx, header, queryObject, type Res } from './context.ts';
+import { eventView } from './events.ts';
+
+/** A client this far behind is cut off; it resumes with Last-Event-ID and misses nothing. */
+const MAX_BACKLOG = 4 * 1024 * 1024;
+
+const StreamQuery = v.strictObject({ last_event_id: v.optional(v.string()) });
+
+export const sseMessage = (e: EventRow) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`;
+
+/** GET /events/stream */
+export async function getEventsStream(ctx: Ctx): Promise<Res> {
+  let actor = actorOf(ctx);
+  const q = parse(StreamQuery, queryObject(ctx), 'invalid_query');
+  const { db, live } = ctx.services;
+  const resumeFrom = header(ctx, 'last-event-id') ?? q.last_event_id;
+  const id = resumeFrom === undefined ? null : idOf(resumeFrom.trim());
+  // An id we no longer keep (or never gave out) resumes from now.
+  const from = (id && (await getEventPosition(db, id))) || (await live.now(db));
+  const keyHash = hashApiKey(extractKey(ctx.headers)!);
+  return {
+    status: 200,
+    headers: { 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
+    sse: (out, closed) => new Promise<void>((resolve) => {
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        clearInterval(beat);
+        unsubscribe();
+        resolve();
+      };
+      const unsubscribe = live.subscribe(db, from, {
+        send(e) {
+          if (done || !maySeeEvent(actor, e.type, e.data)) return;
+          if (out.backlog() > MAX_BACKLOG) return finish();
+          out.write(sseMessage(e));
+        },
+        close: finish,
+      });
+      const beat = setInterval(async () => {
+        // The key, asked afresh: a rotated key or a deactivated user ends the stream.
+        const current = await findActorByKeyHash(db, keyHash).catch(() => actor);
+        if (!current) return finish();
+        actor = current;
+        out.write(': keep-alive\n\n');
+      }, ctx.services.config.STREAM_HEARTBEAT_MS);
+      out.write(': connected\n\n');
+      closed.addEventListener('abort', finish, { once: true });
+    }),
+  };
+}

@@ -1,0 +1,156 @@
+// GET /events/stream: live events as Server-Sent Events, each caller seeing only what they
+// may see, resumable with Last-Event-ID, from any instance, ended when the key dies.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { before, describe, test } from 'node:test';
+import { request, spawnServer, startApp, useApp, type TestApp } from './helpers.ts';
+
+interface Message { id?: string; event?: string; data?: any }
+
+/** An open stream: collects messages; `until` waits (bounded) for a condition on them. */
+function open(base: string, key: string, headers: Record<string, string> = {}, path = '/events/stream') {
+  const messages: Message[] = [];
+  let ended = false;
+  let status = 0;
+  let contentType = '';
+  let onChange = () => {};
+  const req = http.get(new URL(path, base), { headers: { 'X-API-Key': key, ...headers }, agent: false }, (res) => {
+    status = res.statusCode!;
+    contentType = String(res.headers['content-type']);
+    res.setEncoding('utf8');
+    let buf = '';
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let at: number;
+      while ((at = buf.indexOf('\n\n')) !== -1) {
+        const block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        const m: Message = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) m.id = line.slice(4);
+          else if (line.startsWith('event: ')) m.event = line.slice(7);
+          else if (line.startsWith('data: ')) m.data = JSON.parse(line.slice(6));
+        }
+        if (m.event) messages.push(m);
+      }
+      onChange();
+    });
+    res.on('end', () => { ended = true; onChange(); });
+  });
+  req.on('error', () => { ended = true; onChange(); });
+  return {
+    messages,
+    status: () => status,
+    contentType: () => contentType,
+    ended: () => ended,
+    close: () => req.destroy(),
+    async until(what: string, ok: () => boolean, ms = 5000) {
+      const end = Date.now() + ms;
+      while (!ok()) {
+        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(messages.map((x) => x.event))}`);
+        await new Promise<void>((r) => { onChange = r; setTimeout(r, 50); });
+      }
+    },
+  };
+}
+
+type Who = { id: string; key: string };
+
+describe('the event stream', () => {
+  const app = useApp({ STREAM_HEARTBEAT_MS: '200' });
+  let admin: Who; let it: Who; let hr: Who; let emp: Who; let other: Who; let hrTeam: any;
+  before(async () => {
+    admin = await app().user('ADMIN');
+    it = await app().user('AGENT', 'Ivan');
+    hr = await app().user('AGENT', 'Hana');
+    emp = await app().user('EMPLOYEE', 'Emmy');
+    other = await app().user('EMPLOYEE', 'Olga');
+    hrTeam = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'HR' } })).body;
+    await app().call('PUT', `/teams/${hrTeam.id}/members/${hr.id}`, { key: admin.key });
+  });
+
+  test('each caller receives what they may see: no internal note to an employee, nothing of another team, nothing of another employee', async () => {
+    const streams = { admin: open(app().url, admin.key), it: open(app().url, it.key), hr: open(app().url, hr.key), emp: open(app().url, emp.key), other: open(app().url, other.key) };
+    try {
+      await streams.admin.until('the stream is open', () => streams.admin.status() === 200);
+      assert.match(streams.admin.contentType(), /^text\/event-stream/);
+      await new Promise((r) => setTimeout(r, 300)); // every stream attached
+      const hrCase = (await app().call('POST', '/requests', { key: emp.key, body: { title: 'Payslip wrong', team_id: hrTeam.id } })).body;
+      await app().call('POST', `/requests/${hrCase.id}/comments`, { key: hr.key, body: { body: 'internal: check payroll', internal: true } });
+      await app().call('POST', `/requests/${hrCase.id}/comments`, { key: hr.key, body: { body: 'We are on it.' } });
+      const pool = (await app().call('POST', '/requests', { key: emp.key, body: { title: 'Printer' } })).body;
+      await streams.admin.until('the admin got all four', () => streams.admin.messages.filter((m) => m.data?.data?.request?.id === pool.id).length >= 1);
+      const about = (s: ReturnType<typeof open>) => s.messages.map((m) => `${m.event}:${m.data.data.request?.title ?? ''}:${m.data.data.comment?.internal ?? ''}`);
+      assert.deepEqual(about(streams.admin).filter((x) => /Payslip|Printer/.test(x)),
+        ['request.created:Payslip wrong:', 'comment.created:Payslip wrong:true', 'comment.created:Payslip wrong:false', 'request.created:Printer:']);
+      await streams.emp.until('the employee got the public comment and the pool request', () => about(streams.emp).includes('request.created:Printer:'));
+      assert.deepEqual(about(streams.emp), ['request.created:Payslip wrong:', 'comment.created:Payslip wrong:false', 'request.created:Printer:']);
+      await streams.hr.until('the HR agent got all four', () => about(streams.hr).includes('request.created:Printer:'));
+      assert.equal(about(streams.hr).length, 4);
+      await streams.it.until('the IT agent got the pool request', () => about(streams.it).includes('request.created:Printer:'));
+      assert.deepEqual(about(streams.it), ['request.created:Printer:'], 'nothing of the HR case');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.deepEqual(streams.other.messages, [], "another employee's requests are not theirs");
+      // Each message: id is the event id, event its type, data the event JSON.
+      const m = streams.admin.messages.at(-1)!;
+      assert.equal(m.id, m.data.id);
+      assert.equal(m.event, m.data.type);
+    } finally {
+      for (const s of Object.values(streams)) s.close();
+    }
+  });
+
+  test('Last-Event-ID resumes after that event with nothing missed (header or query parameter)', async () => {
+    const first = open(app().url, admin.key);
+    await first.until('open', () => first.status() === 200);
+    await new Promise((r) => setTimeout(r, 300));
+    await app().call('POST', '/requests', { key: emp.key, body: { title: 'one' } });
+    await first.until('one', () => first.messages.length >= 1);
+    const last = first.messages.at(-1)!.id!;
+    first.close();
+    for (const title of ['two', 'three']) await app().call('POST', '/requests', { key: emp.key, body: { title } });
+    for (const how of ['header', 'query'] as const) {
+      const again = how === 'header' ? open(app().url, admin.key, { 'Last-Event-ID': last }) : open(app().url, admin.key, {}, `/events/stream?last_event_id=${last}`);
+      try {
+        await again.until('two and three', () => again.messages.filter((m) => m.event === 'request.created').length >= 2);
+        assert.deepEqual(again.messages.filter((m) => m.event === 'request.created').map((m) => m.data.data.request.title).slice(0, 2), ['two', 'three']);
+      } finally { again.close(); }
+    }
+  });
+
+  test('the stream ends soon after the key is rotated, and after the user is deactivated', async () => {
+    const who = await app().user('AGENT');
+    const s = open(app().url, who.key);
+    await s.until('open', () => s.status() === 200);
+    await app().call('POST', '/users/me/api-key/rotate', { key: who.key });
+    await s.until('the stream ended', () => s.ended());
+    const gone = await app().user('AGENT');
+    const t = open(app().url, gone.key);
+    await t.until('open', () => t.status() === 200);
+    await app().call('PATCH', `/users/${gone.id}`, { key: admin.key, body: { is_active: false } });
+    await t.until('the stream ended', () => t.ended());
+  });
+});
+
+describe('the event stream across instances', () => {
+  test('a stream on one instance carries a change made through another', async () => {
+    const app = await startApp();
+    const [one, two] = await Promise.all([spawnServer({ DATABASE_URL: app.dbUrl }), spawnServer({ DATABASE_URL: app.dbUrl })]);
+    try {
+      const admin = await app.user('ADMIN');
+      const s = open(one.base, admin.key);
+      await s.until('open', () => s.status() === 200);
+      await new Promise((r) => setTimeout(r, 300));
+      const created = await request(two.base, 'POST', '/requests', { key: admin.key, body: { title: 'from the other instance' } });
+      await s.until('the event', () => s.messages.some((m) => m.data.data.request?.id === created.body.id));
+      s.close();
+    } finally {
+      one.child.kill('SIGTERM');
+      two.child.kill('SIGTERM');
+      await Promise.all([one.exited, two.exited]);
+      await app.close();
+    }
+  });
+});
+
+export type { TestApp };
