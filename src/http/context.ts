@@ -35,10 +35,14 @@ export interface Res {
   /** A body already serialised: the docs page, metrics, or JSON text (see jsonText). */
   raw?: { contentType: string; text: string };
   /**
-   * A Server-Sent Events stream: the server sends the head, then hands the writer over
-   * until the promise settles; `closed` aborts when the client goes away.
+   * A body written while it is produced (an event stream, a CSV export): the server sends
+   * the head, then hands `write` over until the promise settles; `closed` aborts when the
+   * client goes away. `backlog` is what the socket has not sent yet (slow clients).
    */
-  sse?: (out: { write(text: string): void; backlog(): number }, closed: AbortSignal) => Promise<void>;
+  stream?: {
+    contentType: string;
+    write: (out: { write(text: string): boolean; drained(): Promise<void>; backlog(): number }, closed: AbortSignal) => Promise<void>;
+  };
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });

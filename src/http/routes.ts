@@ -4,6 +4,7 @@
 import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
+import { getReportsSummary, getRequestsCsv } from './reports.ts';
 import {
   getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
@@ -41,6 +42,7 @@ export const routes: RouteDef[] = [
 
   { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
   { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },
+  { method: 'GET', path: '/requests.csv', handler: getRequestsCsv, auth: 'key' },
   { method: 'GET', path: '/requests/:ref', handler: getRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref/status', handler: patchRequestStatus, auth: 'key' },
@@ -58,6 +60,7 @@ export const routes: RouteDef[] = [
   { method: 'PUT', path: '/teams/:id/members/:user_id', handler: putTeamMember, auth: 'key' },
   { method: 'DELETE', path: '/teams/:id/members/:user_id', handler: deleteTeamMember, auth: 'key' },
 
+  { method: 'GET', path: '/reports/summary', handler: getReportsSummary, auth: 'key' },
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
   { method: 'GET', path: '/events/stream', handler: getEventsStream, auth: 'key' },

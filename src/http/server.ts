@@ -167,20 +167,29 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     return { status: body.status, body, headers: err.headers, problem: true, code: err.code };
   }
 
-  /** Step 7, for a stream: the head now, then events until the stream or the client ends. */
-  function stream(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
-    res.writeHead(out.status, { 'X-Content-Type-Options': 'nosniff', ...headers, ...out.headers, 'Content-Type': 'text/event-stream; charset=utf-8' });
+  /** Step 7, for a stream: the head now, then the body as it is produced, until it or the client ends. */
+  function stream(res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
+    const body = out.stream!;
+    res.writeHead(out.status, { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...headers, ...out.headers, 'Content-Type': body.contentType });
     res.flushHeaders();
     const closed = new AbortController();
     res.on('close', () => closed.abort());
-    out.sse!({ write: (text) => void res.write(text), backlog: () => res.writableLength }, closed.signal)
-      .catch((thrown) => log.error('stream failed', { request_id: headers['X-Request-ID'], ...describeError(thrown) }))
+    const drained = () => new Promise<void>((resolve) => {
+      if (!res.writableNeedDrain || closed.signal.aborted) return resolve();
+      res.once('drain', resolve);
+      closed.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    body.write({ write: (text) => res.write(text), drained, backlog: () => res.writableLength }, closed.signal)
+      .catch((thrown) => {
+        log.error('stream failed', { request_id: headers['X-Request-ID'], ...describeError(thrown) });
+        res.destroy(); // a cut body must not look complete
+      })
       .finally(() => res.end());
   }
 
   /** Step 7: the answer on the socket. */
   function send(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
-    if (out.sse) return stream(req, res, out, headers);
+    if (out.stream) return stream(res, out, headers);
     const all: Record<string, string> = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...headers, ...out.headers };
     let payload = '';
     if (out.raw) {

@@ -32,8 +32,8 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
   const keyHash = hashApiKey(extractKey(ctx.headers)!);
   return {
     status: 200,
-    headers: { 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
-    sse: (out, closed) => new Promise<void>((resolve) => {
+    headers: { 'X-Accel-Buffering': 'no' },
+    stream: { contentType: 'text/event-stream; charset=utf-8', write: (out, closed) => new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
         if (done) return;
@@ -59,6 +59,6 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
       }, ctx.services.config.STREAM_HEARTBEAT_MS);
       out.write(': connected\n\n');
       closed.addEventListener('abort', finish, { once: true });
-    }),
+    }) },
   };
 }
