@@ -6,7 +6,7 @@ import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
 import { getReportsSummary, getRequestsCsv } from './reports.ts';
 import {
-  getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
+  getConsole, getConsoleReports, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
@@ -30,6 +30,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/', handler: getConsole, auth: 'public' },
   { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
+  { method: 'GET', path: '/ui/reports.js', handler: getConsoleReports, auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },

@@ -1,5 +1,6 @@
 // ServiceFlow's console: plain ES module, no framework, no network beyond this server.
 // Every action button on a request comes from its allowed_transitions; the server decides.
+import { csvButton, viewReports } from './reports.js';
 
 const state = { key: sessionStorage.getItem('sf-key'), me: null };
 const main = document.getElementById('main');
@@ -33,16 +34,20 @@ async function api(method, path, body, headers = {}) {
   return { data, etag: res.headers.get('ETag') };
 }
 const errorBox = (err) => h('div', { class: 'error', role: 'alert' }, err.message);
+/** What the console's modules (reports.js, …) are handed. */
+const ui = { h, api, field, flash, errorBox, state, main };
 
 // ---- routing
 // A function, so the views below are defined by the time it runs.
 const routes = () => ({
   requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit,
+  reports: () => viewReports(ui),
 });
 function navLinks() {
   const role = state.me?.role;
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
   if (role === 'AGENT' || role === 'ADMIN') links.splice(1, 0, ['queue', 'Queue'], ['mine', 'My work']);
+  if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
   if (role === 'ADMIN') links.push(['users', 'Users'], ['audit', 'Audit log']);
   const current = location.hash.slice(2).split('/')[0] || 'requests';
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
@@ -125,15 +130,19 @@ async function listView(title, fixed, { filters = true } = {}) {
   const status = h('select', {}, h('option', { value: '' }, 'Any'), ...['NEW', 'IN_PROGRESS', 'DONE', 'CANCELED'].map((s) => h('option', { value: s }, s.replace('_', ' '))));
   const q = h('input', { type: 'search', placeholder: 'Words in title or description' });
   const results = h('div', { 'aria-live': 'polite' });
+  const params = () => {
+    const p = new URLSearchParams(fixed);
+    if (status.value) p.set('status', status.value);
+    if (q.value.trim()) p.set('q', q.value.trim());
+    return p;
+  };
   const run = () => {
-    const params = new URLSearchParams(fixed);
-    if (status.value) params.set('status', status.value);
-    if (q.value.trim()) params.set('q', q.value.trim());
-    const qs = params.toString();
+    const qs = params().toString();
     return pagedList(results, `/requests${qs ? `?${qs}` : ''}`, requestTable).catch((e) => results.replaceChildren(errorBox(e)));
   };
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); run(); } },
-    filters ? field('Status', status) : '', filters ? field('Search', q) : '', filters ? h('div', {}, h('button', { type: 'submit' }, 'Apply')) : '');
+    filters ? field('Status', status) : '', filters ? field('Search', q) : '', filters ? h('div', {}, h('button', { type: 'submit' }, 'Apply')) : '',
+    h('div', {}, csvButton(ui, params)));
   main.replaceChildren(h('h1', {}, title), form, results);
   await run();
 }
