@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { request, spawnServer, startApp, useApp, type TestApp } from './helpers.ts';
+import { sseReader } from './sse.ts';
 
 interface Message { id?: string; event?: string; data?: any }
 
@@ -18,23 +19,8 @@ function open(base: string, key: string, headers: Record<string, string> = {}, p
     status = res.statusCode!;
     contentType = String(res.headers['content-type']);
     res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      let at: number;
-      while ((at = buf.indexOf('\n\n')) !== -1) {
-        const block = buf.slice(0, at);
-        buf = buf.slice(at + 2);
-        const m: Message = {};
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) m.id = line.slice(4);
-          else if (line.startsWith('event: ')) m.event = line.slice(7);
-          else if (line.startsWith('data: ')) m.data = JSON.parse(line.slice(6));
-        }
-        if (m.event) messages.push(m);
-      }
-      onChange();
-    });
+    const feed = sseReader((m) => { if (m.event) messages.push({ id: m.id, event: m.event, data: m.data && JSON.parse(m.data) }); });
+    res.on('data', (chunk: string) => { feed(chunk); onChange(); });
     res.on('end', () => { ended = true; onChange(); });
   });
   req.on('error', () => { ended = true; onChange(); });

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { sseReader } from '../sse.ts';
 
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
 
@@ -72,19 +73,11 @@ export async function streamsScenario(base: string, adminKey: string, empKey: st
   await Promise.all(Array.from({ length: 200 }, (_, i) => new Promise<void>((resolve, reject) => {
     const req = http.get(`${base}/events/stream`, { headers: { 'X-API-Key': adminKey }, agent }, (res) => {
       res.setEncoding('utf8');
-      let buf = '';
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        let at: number;
-        while ((at = buf.indexOf('\n\n')) !== -1) {
-          const block = buf.slice(0, at);
-          buf = buf.slice(at + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (!data) continue;
-          received++;
-          if (i < 10) latencies.push(Date.now() - Date.parse(JSON.parse(data).created_at));
-        }
-      });
+      res.on('data', sseReader((m) => {
+        if (!m.data) return;
+        received++;
+        if (i < 10) latencies.push(Date.now() - Date.parse(JSON.parse(m.data).created_at));
+      }));
       resolve();
     });
     req.on('error', reject);

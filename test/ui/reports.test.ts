@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
 import { seed } from '../../src/seed.ts';
 import { startApp, type TestApp } from '../helpers.ts';
 
 const SHOTS = 'test-output/ui';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the dashboard', () => {
   let app: TestApp;
@@ -21,10 +21,7 @@ describe('the dashboard', () => {
     app = await startApp();
     const users = await seed(app.db);
     keys = Object.fromEntries(users.map((u) => [u.email, u.api_key]));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
