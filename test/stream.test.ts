@@ -104,6 +104,28 @@ describe('the event stream', () => {
     }
   });
 
+  test('a new stream starts after the newest event, however many there are', async () => {
+    for (let i = 0; i < 12; i++) await app().call('POST', '/requests', { key: emp.key, body: { title: `before ${i}` } });
+    // An event shows once every older transaction in the cluster has ended (other test
+    // files run beside this one): wait until the last one is visible, then open.
+    for (let i = 0; i < 100; i++) {
+      const page = await app().call('GET', '/events?type=request.created&limit=100', { key: admin.key });
+      let items = page.body.items; let cursor = page.body.next_cursor;
+      while (items.length === 100) { const more = await app().call('GET', `/events?type=request.created&limit=100&cursor=${cursor}`, { key: admin.key }); items = more.body.items; cursor = more.body.next_cursor; }
+      if (items.some((e: any) => e.data.request.title === 'before 11')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const s = open(app().url, admin.key);
+    try {
+      await s.until('open', () => s.status() === 200);
+      await new Promise((r) => setTimeout(r, 300));
+      await app().call('POST', '/requests', { key: emp.key, body: { title: 'after' } });
+      await s.until('the new event', () => s.messages.length >= 1);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(s.messages.map((m) => m.data.data.request?.title), ['after'], 'nothing from before the stream opened');
+    } finally { s.close(); }
+  });
+
   test('the stream ends soon after the key is rotated, and after the user is deactivated', async () => {
     const who = await app().user('AGENT');
     const s = open(app().url, who.key);
