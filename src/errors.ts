@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   validation_failed: 422,
   too_many_headers: 431,
   rate_limited: 429,
@@ -36,7 +37,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed',
-  413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  413: 'Content Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content',
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
@@ -83,6 +84,7 @@ const CONSTRAINTS: Record<string, [ErrorCode, string]> = {
   requests_status_terminal: ['status_is_terminal', 'the request is closed and cannot change'],
   requests_status_transition: ['invalid_status_transition', 'this status change is not allowed'],
   requests_in_progress_requires_assignee: ['in_progress_requires_assignee', 'a request in progress needs an assignee'],
+  attachments_filename_valid: ['validation_failed', 'the filename is not allowed'],
 };
 
 // SQLSTATE classes that mean "the database is not there right now", plus the
