@@ -162,6 +162,24 @@ describe('attachments', () => {
     problem(await send(app(), 'GET', '/attachments/REQ-1', { key: agent.key }), 404, 'not_found');
   });
 
+  test('an agent outside the request’s team gets 404 for its files (skipped until teams are merged)', async (t) => {
+    const admin = await app().user('ADMIN');
+    const created = await app().call('POST', '/teams', { key: admin.key, body: { name: 'HR', description: 'People matters' } });
+    if (created.status === 404) return t.skip('this build has no teams yet');
+    assert.equal(created.status, 201, created.text);
+    const hr = await app().user('AGENT');
+    const it = await app().user('AGENT');
+    assert.equal((await app().call('PUT', `/teams/${created.body.id}/members/${hr.id}`, { key: admin.key })).status, 204);
+    const emp = await app().user('EMPLOYEE');
+    const r = await app().call('POST', '/requests', { key: emp.key, body: { title: 'Payslip question', team_id: created.body.id } });
+    assert.equal(r.status, 201, r.text);
+    const { body: a } = await upload(app(), emp.key, r.body.id, 'payslip', 'filename=payslip.pdf', { 'Content-Type': 'application/pdf' });
+    assert.equal((await send(app(), 'GET', `/attachments/${a.id}`, { key: hr.key })).status, 200);
+    problem(await send(app(), 'GET', `/attachments/${a.id}`, { key: it.key }), 404, 'not_found');
+    problem(await app().call('GET', `/requests/${r.body.id}/attachments`, { key: it.key }), 404, 'not_found');
+    problem(await upload(app(), it.key, r.body.id, 'x', 'filename=x.txt'), 404, 'not_found');
+  });
+
   test('an HTML and an SVG upload are served as downloads under a sandbox CSP; the four raster types inline', async () => {
     const emp = await app().user('EMPLOYEE');
     const req = await newRequest(app(), emp.key);

@@ -172,7 +172,7 @@ function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
   return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Priority'), h('th', { class: 'hide-sm' }, 'Assignee'), h('th', { class: 'hide-sm' }, 'Filed'))),
     h('tbody', {}, items.map((r) => h('tr', {},
-      h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`), r.attachments_count ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
+      h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`), r.attachments_count && state.me.role !== 'EMPLOYEE' ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
       h('td', {}, statusBadge(r.status)),
       h('td', { class: 'hide-sm' }, r.priority),
       h('td', { class: 'hide-sm' }, r.assignee?.full_name || '—'),
