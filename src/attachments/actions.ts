@@ -4,7 +4,7 @@
 // what decides who sees a request decides who sees its files. No HTTP here.
 import crypto from 'node:crypto';
 import {
-  type AttachmentRow, getAttachment, insertAttachment, insertAttachmentChunk, listAttachments as selectAttachments,
+  type AttachmentRow, copyAttachmentChunks, getAttachment, insertAttachment, listAttachments as selectAttachments,
   readAttachmentChunk,
 } from '../db/attachments.ts';
 import type { Tx } from '../db/index.ts';
@@ -19,8 +19,8 @@ import type { IncomingFile } from './file.ts';
 import type { UploadInput } from './schemas.ts';
 
 /**
- * Bytes per stored chunk: what one upload or download holds at a time (twice that as
- * the hex text PostgreSQL's protocol carries). Each file records its own chunk size.
+ * Bytes per stored chunk: about what one upload or download holds at a time (a download
+ * reads it as hex text, twice the size). Each file records its own chunk size.
  */
 export const CHUNK_SIZE = 256 * 1024;
 
@@ -30,7 +30,7 @@ export function checkAttach(actor: Actor, input: Pick<UploadInput, 'internal'>):
 }
 
 /**
- * Writes the file into `tx` chunk by chunk as it arrives, then records it with its audit
+ * Streams the file into `tx` chunk by chunk as it arrives (one COPY), then records it with its audit
  * row and attachment.created event. `tx` must be a transaction: the chunks, the row, the
  * audit row and the event commit together or not at all (an oversized or broken upload
  * leaves nothing behind).
@@ -40,13 +40,19 @@ export async function addAttachment(
 ): Promise<AttachmentRow> {
   checkAttach(actor, input);
   const id = crypto.randomUUID();
-  let n = 0;
-  for await (const piece of file.pieces(CHUNK_SIZE)) await insertAttachmentChunk(tx, id, n++, piece);
-  if (file.size === 0) fail('validation_failed', 'the file is empty', [{ path: 'body', message: 'must not be empty' }]);
-  return (await insertAttachment(tx, {
+  const chunks = await copyAttachmentChunks(tx, id);
+  try {
+    let n = 0;
+    for await (const piece of file.pieces(CHUNK_SIZE)) await chunks.write(n++, piece);
+    if (file.size === 0) fail('validation_failed', 'the file is empty', [{ path: 'body', message: 'must not be empty' }]);
+  } catch (err) {
+    chunks.abort();
+    throw err;
+  }
+  return (await chunks.endThen(() => insertAttachment(tx, {
     id, request_id: request.id, uploaded_by: actor.id, filename: input.filename, content_type: input.content_type,
     size: file.size, sha256: file.sha256(), internal: input.internal, chunk_size: CHUNK_SIZE,
-  }, audit))!;
+  }, audit)))!;
 }
 
 /** Newest first; employees never see internal files. */
