@@ -6,7 +6,7 @@ import { AppError, fail } from '../errors.ts';
 /**
  * What a filename may not hold: path separators, control characters (C0, DEL, C1), and
  * bidirectional overrides and isolates (which make "gpj.exe" read as "exe.jpg"). The
- * CHECK attachments_filename_valid of 0005_attachments.sql says the same.
+ * CHECK attachments_filename_valid of 0007_attachments.sql says the same.
  */
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/\\\u202a-\u202e\u2066-\u2069]/u;
 const codePoints = (s: string) => [...s].length;
