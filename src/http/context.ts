@@ -16,6 +16,8 @@ export interface Ctx {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The request body, unread, on routes that stream it themselves (`body: 'raw'`, an upload); null elsewhere. */
+  stream: AsyncIterable<Buffer> | null;
   requestId: string;
   ip: string;
   userAgent: string | null;
@@ -43,6 +45,12 @@ export interface Res {
     contentType: string;
     write: (out: { write(text: string): boolean; drained(): Promise<void>; backlog(): number }, closed: AbortSignal) => Promise<void>;
   };
+  /**
+   * Bytes sent as they come (a download): `body` is called only when the bytes are
+   * sent (not for HEAD) and yields `length` bytes in all; the server writes each piece
+   * once the client has taken the one before.
+   */
+  bytes?: { contentType: string; length: number; body: () => AsyncIterable<Uint8Array> };
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });

@@ -33,7 +33,9 @@ export async function getOpenapi(_ctx: Ctx) {
   return jsonText(200, OPENAPI);
 }
 
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// img-src blob: for the console's attachment thumbnails: it fetches them with the key in a
+// header and shows the bytes through a blob: URL (an <img src> cannot send the key).
+const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 
 /** A static file read once at start-up; pages get a strict Content-Security-Policy (no inline code, nothing remote). */

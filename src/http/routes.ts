@@ -1,6 +1,7 @@
 // The route table: one line per endpoint. Static paths come before parameters.
 // Handlers are named after their route: the method, then the path's nouns (an item route
 // singular, parameters left out), e.g. PATCH /requests/:ref/status → patchRequestStatus.
+import { getAttachment, getRequestAttachments, postRequestAttachments } from './attachments.ts';
 import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
@@ -52,6 +53,9 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/requests/:ref/history', handler: getRequestHistory, auth: 'key' },
   { method: 'POST', path: '/requests/:ref/comments', handler: postRequestComments, auth: 'key' },
   { method: 'GET', path: '/requests/:ref/comments', handler: getRequestComments, auth: 'key' },
+  { method: 'POST', path: '/requests/:ref/attachments', handler: postRequestAttachments, auth: 'key', body: 'raw' },
+  { method: 'GET', path: '/requests/:ref/attachments', handler: getRequestAttachments, auth: 'key' },
+  { method: 'GET', path: '/attachments/:id', handler: getAttachment, auth: 'key' },
 
   { method: 'GET', path: '/teams', handler: getTeams, auth: 'key' },
   { method: 'POST', path: '/teams', handler: postTeams, auth: 'key' },

@@ -36,6 +36,74 @@ async function api(method, path, body, headers = {}) {
 const errorBox = (err) => h('div', { class: 'error', role: 'alert' }, err.message);
 /** What the console's modules (reports.js, …) are handed. */
 const ui = { h, api, field, flash, errorBox, state, main };
+/** A call whose body is not JSON (an upload) or whose answer is bytes (a download). */
+async function raw(method, path, init = {}) {
+  const res = await fetch(path, { method, ...init, headers: { 'X-API-Key': state.key || '', ...init.headers } });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+  return res;
+}
+
+// ---- attachments
+// Files go up as the raw body (the API takes no forms); images come back through fetch (the
+// key is a header, which an <img src> cannot send) as blob: URLs, revoked on the next view.
+const blobs = new Set();
+const blobUrl = (blob) => { const url = URL.createObjectURL(blob); blobs.add(url); return url; };
+const IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+const isImage = (a) => IMAGES.includes(a.content_type.split(';')[0]);
+const bytes = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
+async function uploadFiles(ref, files, internal) {
+  const failed = [];
+  for (const f of files) {
+    const q = new URLSearchParams({ filename: f.name, ...(internal ? { internal: 'true' } : {}) });
+    try {
+      await raw('POST', `/requests/${encodeURIComponent(ref)}/attachments?${q}`, { body: f, headers: { 'Content-Type': f.type || 'application/octet-stream' } });
+    } catch (err) { failed.push(`${f.name}: ${err.message}`); }
+  }
+  return failed.length ? `Not attached: ${failed.join('; ')}` : '';
+}
+/** A file picker that also takes files dropped on it; `files` is what will be sent. */
+function filePicker() {
+  const files = [];
+  const input = h('input', { type: 'file', multiple: true });
+  const list = h('ul', { class: 'picked', 'aria-live': 'polite' });
+  const show = () => list.replaceChildren(...files.map((f, i) => h('li', {}, `${f.name} (${bytes(f.size)}) `,
+    h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${f.name}`, onclick: () => { files.splice(i, 1); show(); } }, 'Remove'))));
+  const add = (more) => { files.push(...more); show(); };
+  input.addEventListener('change', () => { add([...input.files]); input.value = ''; });
+  const zone = h('div', { class: 'drop', ondragover: (e) => { e.preventDefault(); zone.classList.add('over'); }, ondragleave: () => zone.classList.remove('over'),
+    ondrop: (e) => { e.preventDefault(); zone.classList.remove('over'); add([...e.dataTransfer.files]); } },
+  field('Attach files', input), h('p', { class: 'meta' }, 'or drop them here'), list);
+  return { node: zone, files, clear: () => { files.length = 0; show(); } };
+}
+async function download(a) {
+  const link = h('a', { href: blobUrl(await (await raw('GET', `/attachments/${a.id}`)).blob()), download: a.filename });
+  document.body.append(link); link.click(); link.remove();
+}
+function preview(a, url) {
+  const dialog = h('dialog', { class: 'preview', 'aria-label': `Preview of ${a.filename}`, onclose: () => dialog.remove() },
+    h('img', { src: url, alt: a.filename }), h('p', {}, a.filename),
+    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(a).catch((e) => flash(e.message, 'error')) }, 'Download'),
+      h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, 'Close')));
+  document.body.append(dialog);
+  dialog.showModal();
+}
+function attachmentCard(a) {
+  const card = h('li', { class: `file${a.internal ? ' internal' : ''}` });
+  const thumb = h('button', { type: 'button', class: 'thumb', 'aria-label': `Preview ${a.filename}`, disabled: true });
+  if (isImage(a)) {
+    raw('GET', `/attachments/${a.id}`).then((res) => res.blob()).then((blob) => {
+      const url = blobUrl(blob);
+      thumb.replaceChildren(h('img', { src: url, alt: '' }));
+      thumb.disabled = false;
+      thumb.addEventListener('click', () => preview(a, url));
+    }).catch(() => thumb.replaceChildren('?'));
+  }
+  card.append(isImage(a) ? thumb : h('span', { class: 'thumb', 'aria-hidden': 'true' }, (a.filename.split('.').pop() || 'file').slice(0, 4).toUpperCase()),
+    h('div', {}, h('div', { class: 'name' }, a.filename),
+      h('div', { class: 'meta' }, `${bytes(a.size)} · ${a.uploaded_by.full_name} · ${when(a.created_at)}${a.internal ? ' · internal' : ''}`),
+      h('button', { type: 'button', class: 'link', 'aria-label': `Download ${a.filename}`, onclick: () => download(a).catch((e) => flash(e.message, 'error')) }, 'Download')));
+  return card;
+}
 
 // ---- routing
 // A function, so the views below are defined by the time it runs.
@@ -53,7 +121,11 @@ function navLinks() {
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
 }
 async function render() {
-  flash('');
+  // A message for the view being opened (set just before navigating), else none.
+  flash(...(state.notice || ['']));
+  state.notice = null;
+  for (const url of blobs) URL.revokeObjectURL(url);
+  blobs.clear();
   if (!state.me) return viewSignIn();
   navLinks();
   const [name, ...rest] = location.hash.slice(2).split('/');
@@ -105,7 +177,7 @@ function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
   return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Priority'), h('th', { class: 'hide-sm' }, 'Assignee'), h('th', { class: 'hide-sm' }, 'Filed'))),
     h('tbody', {}, items.map((r) => h('tr', {},
-      h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`)),
+      h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`), r.attachments_count && state.me.role !== 'EMPLOYEE' ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
       h('td', {}, statusBadge(r.status)),
       h('td', { class: 'hide-sm' }, r.priority),
       h('td', { class: 'hide-sm' }, r.assignee?.full_name || '—'),
@@ -154,14 +226,16 @@ function viewNew() {
   const title = h('input', { required: true, maxlength: 200 });
   const description = h('textarea', { maxlength: 10000 });
   const priority = h('select', {}, ...['LOW', 'NORMAL', 'HIGH', 'URGENT'].map((p) => h('option', { value: p, selected: p === 'NORMAL' }, p)));
+  const picker = filePicker();
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const { data } = await api('POST', '/requests', { title: title.value, description: description.value, priority: priority.value });
+      const failed = await uploadFiles(data.public_id, picker.files, false);
+      state.notice = failed ? [`Filed ${data.public_id}. ${failed}`, 'error'] : [`Filed ${data.public_id}.`];
       location.hash = `#/request/${data.public_id}`;
-      flash(`Filed ${data.public_id}.`);
     } catch (err) { form.querySelector('.error')?.remove(); form.append(errorBox(err)); }
-  } }, field('Title', title), field('Description', description), field('Priority', priority), h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
+  } }, field('Title', title), field('Description', description), field('Priority', priority), picker.node, h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
   main.replaceChildren(h('h1', {}, 'New request'), form);
   title.focus();
 }
@@ -186,17 +260,24 @@ async function viewRequest(ref) {
   const actions = r.allowed_transitions.map((to) => h('button', { type: 'button', class: to === 'CANCELED' ? 'danger' : 'primary', onclick: () => act(to) }, LABELS[to] || to));
   const comments = h('div', { class: 'stack' });
   const history = h('div');
-  const body = h('textarea', { required: true, maxlength: 10000 });
+  const body = h('textarea', { maxlength: 10000 });
   const internal = h('input', { type: 'checkbox' });
+  const picker = filePicker();
+  const files = h('div');
   const commentForm = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
+    commentForm.querySelector('.error')?.remove();
+    if (!body.value.trim() && !picker.files.length) return commentForm.append(errorBox(new Error('Write a comment or attach a file.')));
     try {
-      await api('POST', `/requests/${r.public_id}/comments`, { body: body.value, internal: internal.checked });
-      body.value = ''; internal.checked = false;
+      if (body.value.trim()) await api('POST', `/requests/${r.public_id}/comments`, { body: body.value, internal: internal.checked });
+      const failed = await uploadFiles(r.public_id, picker.files, internal.checked);
+      body.value = ''; internal.checked = false; picker.clear();
       await loadThread();
-    } catch (err) { commentForm.querySelector('.error')?.remove(); commentForm.append(errorBox(err)); }
-  } }, field('Add a comment', body), staff ? h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)') : '', h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
+      if (failed) flash(failed, 'error');
+    } catch (err) { commentForm.append(errorBox(err)); }
+  } }, field('Add a comment', body), picker.node, staff ? h('div', {}, h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)'), h('p', { class: 'meta' }, 'Files sent with an internal note are internal too.')) : '', h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
   async function loadThread() {
+    await pagedList(files, `/requests/${r.public_id}/attachments`, (items) => items.length ? h('ul', { class: 'files' }, items.map(attachmentCard)) : h('p', { class: 'meta' }, 'No files yet.'));
     await pagedList(comments, `/requests/${r.public_id}/comments`, (items) => h('div', {}, items.length ? items.map((c) => h('div', { class: `comment${c.internal ? ' internal' : ''}` },
       h('div', { class: 'meta' }, `${c.author.full_name} · ${when(c.created_at)}${c.internal ? ' · internal note' : ''}`), h('div', {}, c.body))) : h('p', { class: 'meta' }, 'No comments yet.')));
     await pagedList(history, `/requests/${r.public_id}/history`, (items) => h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'))),
@@ -210,6 +291,7 @@ async function viewRequest(ref) {
       h('p', {}, statusBadge(r.status), ' ', h('span', { class: 'meta' }, `Priority ${r.priority} · filed by ${r.created_by.full_name} ${when(r.created_at)} · assignee ${r.assignee?.full_name || 'nobody'}${r.resolved_at ? ` · closed ${when(r.resolved_at)}` : ''}`)),
       h('p', { style: false }, r.description || h('span', { class: 'meta' }, 'No description.')),
       actions.length ? h('div', {}, r.allowed_transitions.some((t) => t !== 'IN_PROGRESS') ? field('Comment with the status change', closing) : '', h('div', { class: 'actions' }, actions)) : h('p', { class: 'meta' }, 'No status change is open to you.')),
+    h('h2', {}, 'Files'), files,
     h('h2', {}, 'Comments'), comments, commentForm,
     h('h2', {}, 'History'), history);
   await loadThread();

@@ -14,6 +14,7 @@ import { SQL_DIR } from '../../src/db/index.ts';
 import { hashApiKey } from '../../src/users/keys.ts';
 import { databaseUrl } from '../db-url.ts';
 import { type Extra, reportsScenarios, streamsScenario } from './extra.ts';
+import { benchAttachments } from './attachments.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -23,6 +24,9 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const CONNECTIONS = 32;
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
+// BENCH_ONLY=attachments: only the attachment transfers (test/bench/attachments.ts).
+const ONLY = process.env.BENCH_ONLY || undefined;
+if (ONLY !== undefined && ONLY !== 'attachments') throw new Error(`BENCH_ONLY must be attachments (or unset), not ${ONLY}`);
 
 interface Server { base: string; child: ChildProcess }
 
@@ -110,9 +114,9 @@ async function main() {
   const results: Result[] = [];
   let cluster: EmbeddedCluster | undefined;
   const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
-  progress('measuring cold start');
-  const cold = await coldStart();
-  progress(`cold start: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
+  if (!ONLY) progress('measuring cold start');
+  const cold = ONLY ? { first_ms: 0, warm_ms: 0 } : await coldStart();
+  if (!ONLY) progress(`cold start: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
 
   let serverUrl: string;
   if (given) {
@@ -130,6 +134,7 @@ async function main() {
   const server = await startServer({ DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap });
   try {
     const base = server.base;
+    if (ONLY === 'attachments') return await benchAttachments({ base, pid: server.child.pid!, bootstrap });
     progress('seeding users through the API');
     const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
     const agent = await api(base, 'POST', '/users', admin, { email: 'bench-agent@example.com', full_name: 'Bench Agent', role: 'AGENT' });
