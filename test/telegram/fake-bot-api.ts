@@ -177,8 +177,9 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
           end: (status: number, body: unknown) => { finish(); reply(res, status, body); resolve(undefined); },
         };
         const timer = setTimeout(w.wake, timeout * 1000);
-        const finish = () => { clearTimeout(timer); waiting.delete(w); };
-        req.socket.once('close', () => { finish(); resolve(undefined); });
+        const gone = () => { finish(); resolve(undefined); };
+        const finish = () => { clearTimeout(timer); waiting.delete(w); req.socket.off('close', gone); };
+        req.socket.once('close', gone);
         waiting.add(w);
         fake.maxConcurrentPolls = Math.max(fake.maxConcurrentPolls, waiting.size);
       });

@@ -7,6 +7,7 @@ import type { Clock } from '../../src/clock.ts';
 import { poolOptions } from '../../src/config.ts';
 import { connect, type Sql } from '../../src/db/index.ts';
 import { insertUser } from '../../src/db/users.ts';
+import { NOTIFIED } from '../../src/telegram/audience.ts';
 import { hashApiKey, newApiKey, type Role } from '../../src/users/keys.ts';
 import { asAppRole, type Call, freshDatabase, type Reply, request, testConfig } from '../helpers.ts';
 import { type FakeBotApi, type FakeUser, type Sent, startFakeBotApi } from './fake-bot-api.ts';
@@ -42,6 +43,8 @@ export interface BotApp {
   link(who: Person, username?: string): Promise<FakeUser>;
   /** The bot's messages in this user's chat that match, once there are `n`. */
   said(to: FakeUser, match: RegExp | string, n?: number): Promise<Sent[]>;
+  /** Waits until the notifier has read every event there is and the outbox has sent everything due. */
+  settled(): Promise<void>;
   /** Stops this server and its worker (the database and the fake stay). */
   stop(): Promise<void>;
   close(): Promise<void>;
@@ -94,6 +97,15 @@ export async function startBot(o: { env?: Record<string, string>; dbUrl?: string
       const found = fake.chat(to.id).filter((s) => (typeof match === 'string' ? s.text.includes(match) : match.test(s.text)));
       return found.length >= n ? found : undefined;
     }),
+    async settled() {
+      const [last] = await db`select xid::text, seq::text from events where type = any(${NOTIFIED}) order by xid desc, seq desc limit 1`;
+      await eventually('the notifier and the outbox to settle', async () => {
+        const [row] = await db`
+          select (select (after_xid, after_seq) >= (${last?.xid ?? '0'}::xid8, ${last?.seq ?? '0'}::bigint) from telegram_notifier) as read,
+                 not exists (select 1 from telegram_messages where sent_at is null and failed_at is null and next_attempt_at <= now()) as sent`;
+        return row.read && row.sent;
+      });
+    },
     async close() {
       await stop();
       if (!o.db) await db.end({ timeout: 5 });
