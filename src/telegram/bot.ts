@@ -79,7 +79,7 @@ async function onMessage(t: Turn, m: TgMessage): Promise<NewMessage[]> {
   if (name === 'start' && rest) return start(t, m, rest);
   const { actor, deactivated } = await actorOf(t, from.id);
   if (name === 'help' || name === 'start') {
-    const hello = actor ? `You are linked as <b>${e(actor.full_name)}</b> (${actor.role}).\n\n` : '';
+    const hello = actor && name === 'start' ? `You are linked as <b>${e(actor.full_name)}</b> (${actor.role}).\n\n` : '';
     return [send(t, { text: hello + help(actor) })];
   }
   if (deactivated) return [send(t, plain('Your ServiceFlow account is deactivated, so this chat is not linked to anything.'))];

@@ -77,7 +77,7 @@ export function card(r: RequestDoc, publicUrl?: string, descriptionChars = 600):
 /** A message of a headline and a request's card, within Telegram's limit, with the reader's button. */
 export function said(headline: string, r: RequestDoc, reader: Actor, publicUrl?: string, footer = ''): Said {
   return {
-    text: fitHtml([headline, '', card(r, publicUrl), footer ? `\n<i>${footer}</i>` : ''].filter((x) => x !== '').join('\n')),
+    text: fitHtml(`${headline}\n\n${card(r, publicUrl)}${footer ? `\n\n<i>${footer}</i>` : ''}`),
     reply_markup: keyboard([buttonFor(reader, r, 'card')]),
   };
 }

@@ -15,7 +15,7 @@ export interface Sent {
   reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] };
   reply_to?: number; edits: number;
 }
-export interface Call { method: string; params: Record<string, any>; at: number; outcome: 'ok' | number | 'dropped' }
+export interface Call { method: string; params: Record<string, any>; at: number; outcome: 'ok' | number | 'dropped'; error?: string }
 export type Failure = { error_code: number; description: string; retry_after?: number } | 'drop';
 
 const TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'a', 'code', 'pre', 'tg-spoiler', 'span', 'blockquote']);
@@ -108,7 +108,8 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
   const push = (u: Record<string, unknown>) => {
     const update_id = nextUpdate++;
     updates.push({ update_id, ...u });
-    for (const w of waiting) w.wake();
+    // Updates pushed in one tick are answered together, as Telegram batches them.
+    for (const w of waiting) setImmediate(w.wake);
     return update_id;
   };
   const privateChat = (u: FakeUser) => ({ id: u.id, type: 'private', first_name: u.first_name, ...(u.username ? { username: u.username } : {}) });
@@ -172,13 +173,14 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
       const ready = () => updates.slice(0, limit);
       if (ready().length || timeout === 0) return ready();
       return new Promise((resolve) => {
+        let done = false;
         const w = {
-          wake: () => { finish(); resolve(ready()); },
-          end: (status: number, body: unknown) => { finish(); reply(res, status, body); resolve(undefined); },
+          wake: () => { if (done) return; finish(); resolve(ready()); },
+          end: (status: number, body: unknown) => { if (done) return; finish(); reply(res, status, body); resolve(undefined); },
         };
         const timer = setTimeout(w.wake, timeout * 1000);
         const gone = () => { finish(); resolve(undefined); };
-        const finish = () => { clearTimeout(timer); waiting.delete(w); req.socket.off('close', gone); };
+        const finish = () => { done = true; clearTimeout(timer); waiting.delete(w); req.socket.off('close', gone); };
         req.socket.once('close', gone);
         waiting.add(w);
         fake.maxConcurrentPolls = Math.max(fake.maxConcurrentPolls, waiting.size);
@@ -222,6 +224,7 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
     } catch (err) {
       if (!(err instanceof ApiFailure)) throw err;
       call.outcome = err.code;
+      call.error = err.description;
       reply(res, err.code, { ok: false, error_code: err.code, description: err.description });
     }
   });

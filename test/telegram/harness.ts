@@ -43,6 +43,8 @@ export interface BotApp {
   link(who: Person, username?: string): Promise<FakeUser>;
   /** The bot's messages in this user's chat that match, once there are `n`. */
   said(to: FakeUser, match: RegExp | string, n?: number): Promise<Sent[]>;
+  /** `from` writes `text` to the bot; the first answer after it that matches. */
+  ask(from: FakeUser, text: string, match: RegExp | string, o?: { replyTo?: number }): Promise<Sent>;
   /** Waits until the notifier has read every event there is and the outbox has sent everything due. */
   settled(): Promise<void>;
   /** Stops this server and its worker (the database and the fake stay). */
@@ -97,6 +99,12 @@ export async function startBot(o: { env?: Record<string, string>; dbUrl?: string
       const found = fake.chat(to.id).filter((s) => (typeof match === 'string' ? s.text.includes(match) : match.test(s.text)));
       return found.length >= n ? found : undefined;
     }),
+    async ask(from, text, match, ask = {}) {
+      const before = fake.chat(from.id).length;
+      fake.message(from, text, ask);
+      return eventually(`an answer to ${JSON.stringify(text.slice(0, 40))} matching ${match}`, () =>
+        fake.chat(from.id).slice(before).find((s) => (typeof match === 'string' ? s.text.includes(match) : match.test(s.text))));
+    },
     async settled() {
       const [last] = await db`select xid::text, seq::text from events where type = any(${NOTIFIED}) order by xid desc, seq desc limit 1`;
       await eventually('the notifier and the outbox to settle', async () => {
