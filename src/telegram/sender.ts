@@ -25,8 +25,8 @@ export function createSender(services: Services, api: BotApi): Sender {
   let again = false;
   let stopped = false;
 
-  /** What to do with one message; 'pause' leaves the rest of the batch for later. */
-  async function deliver(m: QueuedMessage): Promise<'next' | 'pause'> {
+  /** What to do with one message; 'pause' leaves the rest of the batch for later, 'unreachable' its chat's. */
+  async function deliver(m: QueuedMessage): Promise<'next' | 'pause' | 'unreachable'> {
     try {
       const result = await api.call<{ message_id?: number } | true>(m.method, m.params, { timeoutMs: 30_000 });
       await markMessageSent(db, m.id, typeof result === 'object' ? result.message_id ?? null : null);
@@ -45,7 +45,7 @@ export function createSender(services: Services, api: BotApi): Sender {
           log.info('telegram chat unreachable; unlinking', { error: err.message });
           await failMessage(db, m.id, err.message);
           await unlinkBlockedChat(db, m.chat_id, err.message);
-          return 'next';
+          return 'unreachable';
         case 'bad_request':
           // Redrawing a message as it already is: nothing to do.
           if (/message is not modified/i.test(err.message)) await markMessageSent(db, m.id, null);
@@ -68,8 +68,12 @@ export function createSender(services: Services, api: BotApi): Sender {
     while (!stopped) {
       const batch = await claimMessages(db, BATCH);
       if (!batch.length) return;
+      const unreachable = new Set<string>(); // their queued messages were dropped with the 403
       for (let i = 0; i < batch.length; i++) {
-        if (stopped || (await deliver(batch[i])) === 'pause') {
+        if (unreachable.has(batch[i].chat_id)) continue;
+        const outcome = stopped ? 'pause' : await deliver(batch[i]);
+        if (outcome === 'unreachable') unreachable.add(batch[i].chat_id);
+        if (outcome === 'pause') {
           await releaseMessages(db, batch.slice(i + 1).map((m) => m.id));
           return;
         }

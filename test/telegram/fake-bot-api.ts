@@ -80,6 +80,10 @@ export interface FakeBotApi {
   block(user: FakeUser, notify?: boolean): void;
   /** The next `times` calls of `method` fail so. */
   failNext(method: string, failure: Failure, times?: number): void;
+  /** Every call of `method` for which `when` says so fails so, until clearFailures(). */
+  failWhen(method: string, when: (params: Record<string, any>) => Failure | undefined): void;
+  /** Forgets the failures not yet used. */
+  clearFailures(): void;
   /** What the bot's messages in this chat look like now (edits applied), oldest first. */
   chat(chatId: number): Sent[];
   /** The answers given to button presses, by query id. */
@@ -100,6 +104,7 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
   const chats = new Map<number, Sent[]>();
   const blocked = new Set<number>();
   const failures = new Map<string, Failure[]>();
+  const conditions = new Map<string, (params: Record<string, any>) => Failure | undefined>();
   const waiting = new Set<{ wake: () => void; end: (status: number, body: unknown) => void }>();
   const answers = new Map<string, string | undefined>();
   const queries = new Set<string>();
@@ -204,7 +209,7 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
     const params: Record<string, any> = { ...Object.fromEntries(new URLSearchParams(m[3] ?? '')), ...(raw ? JSON.parse(raw) : {}) };
     const call: Call = { method, params, at: Date.now(), outcome: 'ok' };
     fake.calls.push(call);
-    const failure = failures.get(method)?.shift();
+    const failure = conditions.get(method)?.(params) ?? failures.get(method)?.shift();
     if (failure === 'drop') {
       call.outcome = 'dropped';
       return req.socket.destroy();
@@ -263,6 +268,8 @@ export async function startFakeBotApi(opts: { username?: string; botId?: number 
     failNext(method, failure, times = 1) {
       failures.set(method, [...(failures.get(method) ?? []), ...Array(times).fill(failure)]);
     },
+    failWhen: (method, when) => { conditions.set(method, when); },
+    clearFailures: () => { failures.clear(); conditions.clear(); },
     chat: (chatId) => chats.get(chatId) ?? [],
     pending: () => updates.length,
     async close() {
