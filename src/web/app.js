@@ -1,5 +1,6 @@
 // ServiceFlow's console: plain ES module, no framework, no network beyond this server.
 // Every action button on a request comes from its allowed_transitions; the server decides.
+import { viewProfile } from './telegram.js';
 
 const state = { key: sessionStorage.getItem('sf-key'), me: null };
 const main = document.getElementById('main');
@@ -38,12 +39,14 @@ const errorBox = (err) => h('div', { class: 'error', role: 'alert' }, err.messag
 // A function, so the views below are defined by the time it runs.
 const routes = () => ({
   requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit,
+  profile: () => viewProfile({ h, api, flash, main }),
 });
 function navLinks() {
   const role = state.me?.role;
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
   if (role === 'AGENT' || role === 'ADMIN') links.splice(1, 0, ['queue', 'Queue'], ['mine', 'My work']);
   if (role === 'ADMIN') links.push(['users', 'Users'], ['audit', 'Audit log']);
+  links.push(['profile', 'Profile']);
   const current = location.hash.slice(2).split('/')[0] || 'requests';
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
 }
