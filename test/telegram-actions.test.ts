@@ -16,7 +16,7 @@ describe('working requests from Telegram', () => {
   let hr: string;
 
   before(async () => {
-    bot = await startBot();
+    bot = await startBot({ env: { PUBLIC_URL: 'https://serviceflow.example.com/' } });
     admin = await bot.user('ADMIN', 'Ada Admin');
     emp = await bot.user('EMPLOYEE', 'Emmy Employee');
     alan = await bot.user('AGENT', 'Alan Agent');
@@ -43,6 +43,7 @@ describe('working requests from Telegram', () => {
   test('Take on a new-request notification takes it for the pressing agent, audited as telegram, and redraws the message with Done', async () => {
     const r = await file(emp, { title: 'Broken chair' });
     const msg = await note(alan, r.public_id);
+    assert.ok(msg.html.includes(`<a href="https://serviceflow.example.com/#/request/${r.public_id}">Open in ServiceFlow</a>`), 'a link with PUBLIC_URL');
     const { queryId, updateId } = bot.fake.press(tg[alan.id], msg, buttons(msg)[0]);
     assert.equal(await answered(queryId), `You took ${r.public_id}.`);
     const now = await bot.call('GET', `/requests/${r.id}`, { key: admin.key });

@@ -172,6 +172,12 @@ describe('Telegram notifications', () => {
       ['Ada Admin attached error.png', 'Ada Admin attached admin-notes.txt (internal)']);
   });
 
+  test('an event the bot cannot read is skipped; the ones after it still arrive', async () => {
+    await bot.db`insert into events (type, data) values ('sla.breached', '{"request": {"id": "not a request"}}')`;
+    const r = await file(emp, { title: 'After a broken event' });
+    assert.equal((await heard(poolAgent, r.public_id)).length, 1);
+  });
+
   test('a deactivated user\'s link is ignored: they hear nothing', async () => {
     const gone = await bot.user('AGENT', 'Gone Agent');
     const tg = await bot.link(gone);

@@ -6,6 +6,7 @@
 // sent at least once (src/telegram/sender.ts).
 import { listEvents, type EventRow } from '../db/events.ts';
 import { advanceNotifier, insertMessages, listRecipients, lockNotifier, type NewMessage } from '../db/telegram.ts';
+import { describeError, log } from '../log.ts';
 import type { Services } from '../services.ts';
 import type { Loop } from '../worker/index.ts';
 import { audience, NOTIFIED } from './audience.ts';
@@ -28,15 +29,21 @@ async function notifyBatch({ db, config }: Services): Promise<number> {
   });
 }
 
+/** One event's messages. An event it cannot read is logged and skipped: it must not hold up every later one. */
 function messagesOf(event: EventRow, recipients: Awaited<ReturnType<typeof listRecipients>>, publicUrl?: string): NewMessage[] {
-  const requestId = (event.data.request as { id: string }).id;
-  return audience(event, recipients).map((hearer) => {
-    const chat = Number(hearer.recipient.chat_id);
-    return {
-      chat_id: chat, method: 'sendMessage', event_id: event.id, request_id: requestId,
-      params: { chat_id: chat, parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...notice(event, hearer, publicUrl) },
-    };
-  });
+  try {
+    const requestId = (event.data.request as { id: string }).id;
+    return audience(event, recipients).map((hearer) => {
+      const chat = Number(hearer.recipient.chat_id);
+      return {
+        chat_id: chat, method: 'sendMessage', event_id: event.id, request_id: requestId,
+        params: { chat_id: chat, parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...notice(event, hearer, publicUrl) },
+      };
+    });
+  } catch (err) {
+    log.error('telegram: cannot notify of this event; skipped', { event_id: event.id, type: event.type, ...describeError(err) });
+    return [];
+  }
 }
 
 export function createNotifier(services: Services, queued: () => void): Loop {
