@@ -80,8 +80,8 @@ const EnvSchema = v.object({
   TELEGRAM_API_BASE: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL'), v.transform((s) => s.replace(/\/+$/, ''))), 'https://api.telegram.org'),
   // Where people open ServiceFlow (links in notifications), e.g. https://serviceflow.example.com.
   PUBLIC_URL: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL'), v.transform((s) => s.replace(/\/+$/, '')))),
-  // getUpdates' long-poll timeout in seconds.
-  TELEGRAM_POLL_TIMEOUT_S: v.optional(int(0, 50), '25'),
+  // getUpdates' long-poll timeout in seconds (at least 1: an instant answer would make the poller spin).
+  TELEGRAM_POLL_TIMEOUT_S: v.optional(int(1, 50), '25'),
   // The poller's lease: renewed every third of it; another instance polls within about 4/3 of it after the poller died.
   TELEGRAM_LEASE_MS: v.optional(int(300, 20_000), '15000'),
   // How often every instance looks for events to notify of and for messages to send (or retry).
