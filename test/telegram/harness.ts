@@ -106,7 +106,8 @@ export async function startBot(o: { env?: Record<string, string>; dbUrl?: string
         fake.chat(from.id).slice(before).find((s) => (typeof match === 'string' ? s.text.includes(match) : match.test(s.text))));
     },
     async settled() {
-      const [last] = await db`select xid::text, seq::text from events where type = any(${NOTIFIED}) order by xid desc, seq desc limit 1`;
+      // Qualified: a bare `xid` in ORDER BY would be the text output column, and '993' > '1004'.
+      const [last] = await db`select e.xid::text, e.seq::text from events e where e.type = any(${NOTIFIED}) order by e.xid desc, e.seq desc limit 1`;
       await eventually('the notifier and the outbox to settle', async () => {
         const [row] = await db`
           select (select (after_xid, after_seq) >= (${last?.xid ?? '0'}::xid8, ${last?.seq ?? '0'}::bigint) from telegram_notifier) as read,
