@@ -1,6 +1,7 @@
 -- The Telegram bot (API.md, "Telegram"): linked accounts, one-time link tokens, the one
 -- poller's lease and update offset, the notifier's event cursor, and an outbox of Bot API
--- calls. (Written as 0006 on its branch; merged as 0009 after webhooks, attachments, SLA.)
+-- calls. (Written as 0006 on its branch, numbered 0009 to follow webhooks 0006, attachments
+-- 0007 and SLA 0008.)
 
 -- A ServiceFlow user linked to a Telegram user and their private chat with the bot.
 create table telegram_links (
