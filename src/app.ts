@@ -11,6 +11,7 @@ import { createServer } from './http/server.ts';
 import { createHub } from './live/hub.ts';
 import { createMetrics } from './metrics.ts';
 import type { Services } from './services.ts';
+import { telegramLoops } from './telegram/index.ts';
 import { createWorker, type Worker } from './worker/index.ts';
 import { purge } from './worker/purge.ts';
 
@@ -31,5 +32,5 @@ export function createApp(config: Config, db: Sql, opts: AppOptions = {}): { ser
   });
   const live = createHub();
   const services: Services = { db, config, metrics, clock, live, forgetUser: auth.forgetUser };
-  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge, live.loop]) };
+  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge, live.loop, ...telegramLoops(services)]) };
 }

@@ -79,6 +79,17 @@ const EnvSchema = v.object({
   // The schema's owner (or a superuser): runs migrations and issues DATABASE_URL's login,
   // so that DATABASE_URL can be a role that cannot bypass the audit log (0003_roles.sql).
   MIGRATION_DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'))),
+  // The Telegram bot (API.md, "Telegram"): off while the token is unset.
+  TELEGRAM_BOT_TOKEN: v.optional(v.pipe(v.string(), v.regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, 'must be a bot token from @BotFather, like 123456789:AAE…'))),
+  TELEGRAM_API_BASE: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL'), v.transform((s) => s.replace(/\/+$/, ''))), 'https://api.telegram.org'),
+  // Where people open ServiceFlow (links in notifications), e.g. https://serviceflow.example.com.
+  PUBLIC_URL: v.optional(v.pipe(v.string(), v.regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, 'must be an http(s) URL'), v.transform((s) => s.replace(/\/+$/, '')))),
+  // getUpdates' long-poll timeout in seconds (at least 1: an instant answer would make the poller spin).
+  TELEGRAM_POLL_TIMEOUT_S: v.optional(int(1, 50), '25'),
+  // The poller's lease: renewed every third of it; another instance polls within about 4/3 of it after the poller died.
+  TELEGRAM_LEASE_MS: v.optional(int(300, 20_000), '15000'),
+  // How often every instance looks for events to notify of and for messages to send (or retry).
+  TELEGRAM_INTERVAL_MS: v.optional(int(10, 60_000), '1000'),
 });
 
 export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;

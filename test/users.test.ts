@@ -38,7 +38,7 @@ describe('authentication', () => {
   test('GET /users/me shows the caller without any key material', async () => {
     const { key, id } = await app().user('AGENT');
     const r = await app().call('GET', '/users/me', { key });
-    assert.deepEqual(Object.keys(r.body).sort(), ['api_key_last4', 'created_at', 'email', 'full_name', 'id', 'is_active', 'role', 'teams', 'updated_at']);
+    assert.deepEqual(Object.keys(r.body).sort(), ['api_key_last4', 'created_at', 'email', 'full_name', 'id', 'is_active', 'role', 'teams', 'telegram', 'updated_at']);
     assert.equal(r.body.id, id);
     assert.equal(r.body.role, 'AGENT');
   });

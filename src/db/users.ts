@@ -5,6 +5,8 @@ import type { Actor, Role } from '../users/keys.ts';
 export interface UserRow {
   id: string; email: string; full_name: string; role: Role; is_active: boolean;
   api_key_last4: string; teams: { id: string; name: string }[]; created_at: Date; updated_at: Date;
+  /** user_telegram(), sql/migrations/0007_telegram.sql */
+  telegram: { linked: boolean; username: string | null; linked_at: string | null };
 }
 export type Audit = readonly [requestId: string | null, ip: string | null, userAgent: string | null];
 

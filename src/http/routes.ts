@@ -15,6 +15,7 @@ import {
 } from './requests.ts';
 import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
+import { deleteUsersMeTelegram, deleteUserTelegram, getConsoleTelegramScript, postUsersMeTelegramLink } from './telegram.ts';
 import {
   getRoles, getUser, getUsers, getUsersMe, patchUser, postUserApiKeyRotate, postUsers, postUsersMeApiKeyRotate,
 } from './users.ts';
@@ -32,15 +33,19 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
   { method: 'GET', path: '/ui/reports.js', handler: getConsoleReports, auth: 'public' },
+  { method: 'GET', path: '/ui/telegram.js', handler: getConsoleTelegramScript, auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },
   { method: 'GET', path: '/users', handler: getUsers, auth: 'key' },
   { method: 'GET', path: '/users/me', handler: getUsersMe, auth: 'key' },
   { method: 'POST', path: '/users/me/api-key/rotate', handler: postUsersMeApiKeyRotate, auth: 'key' },
+  { method: 'POST', path: '/users/me/telegram-link', handler: postUsersMeTelegramLink, auth: 'key' },
+  { method: 'DELETE', path: '/users/me/telegram', handler: deleteUsersMeTelegram, auth: 'key' },
   { method: 'GET', path: '/users/:id', handler: getUser, auth: 'key' },
   { method: 'PATCH', path: '/users/:id', handler: patchUser, auth: 'key' },
   { method: 'POST', path: '/users/:id/api-key/rotate', handler: postUserApiKeyRotate, auth: 'key' },
+  { method: 'DELETE', path: '/users/:id/telegram', handler: deleteUserTelegram, auth: 'key' },
 
   { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
   { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },

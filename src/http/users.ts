@@ -9,7 +9,7 @@ import { idempotent } from './idempotency.ts';
 
 export const userView = (u: UserRow) => ({
   id: u.id, email: u.email, full_name: u.full_name, role: u.role, is_active: u.is_active,
-  api_key_last4: u.api_key_last4, teams: u.teams, created_at: u.created_at, updated_at: u.updated_at,
+  api_key_last4: u.api_key_last4, teams: u.teams, telegram: u.telegram, created_at: u.created_at, updated_at: u.updated_at,
 });
 
 const created = ({ user, key }: WithKey): Res => json(201, { ...userView(user), api_key: key }, { Location: `/users/${user.id}` });

@@ -1,6 +1,7 @@
 // ServiceFlow's console: plain ES module, no framework, no network beyond this server.
 // Every action button on a request comes from its allowed_transitions; the server decides.
 import { csvButton, viewReports } from './reports.js';
+import { viewProfile } from './telegram.js';
 
 const state = { key: sessionStorage.getItem('sf-key'), me: null };
 const main = document.getElementById('main');
@@ -110,6 +111,7 @@ function attachmentCard(a) {
 const routes = () => ({
   requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit,
   reports: () => viewReports(ui),
+  profile: () => viewProfile({ h, api, flash, main }),
 });
 function navLinks() {
   const role = state.me?.role;
@@ -117,6 +119,7 @@ function navLinks() {
   if (role === 'AGENT' || role === 'ADMIN') links.splice(1, 0, ['queue', 'Queue'], ['mine', 'My work']);
   if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
   if (role === 'ADMIN') links.push(['users', 'Users'], ['audit', 'Audit log']);
+  links.push(['profile', 'Profile']);
   const current = location.hash.slice(2).split('/')[0] || 'requests';
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
 }

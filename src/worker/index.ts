@@ -12,6 +12,8 @@ export interface Loop {
   /** Pause between the end of one run and the start of the next. */
   everyMs: number;
   run(services: Services, signal: AbortSignal): Promise<void>;
+  /** Called when the worker stops, before it waits for runs in flight: end a long wait early (a long poll). */
+  stop?(): Promise<void> | void;
 }
 
 export interface Worker {
@@ -95,7 +97,7 @@ export function createWorker(services: Services, loops: Loop[], probeMs = PROBE_
       timers.clear();
       clearTimeout(probe);
       const timer = setTimeout(() => abort.abort(), timeoutMs);
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight, ...loops.map(async (loop) => loop.stop?.())]);
       clearTimeout(timer);
     },
     paused: () => away,

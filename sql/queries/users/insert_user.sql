@@ -25,5 +25,5 @@ with u as (
   select 'user.created', coalesce($6::uuid, ch.id), jsonb_build_object('user', ch.doc, 'changes', ch.changes)
   from ch
 )
-select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams
+select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams, user_telegram(id) as telegram
 from u

@@ -1,5 +1,5 @@
 -- Newest first, keyset on seq. $3 is a LIKE pattern the caller has escaped.
-select seq::text, id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams
+select seq::text, id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams, user_telegram(id) as telegram
 from users
 where ($1::text is null or role = $1)
   and ($2::boolean is null or is_active = $2)

@@ -28,5 +28,5 @@ with old as (
   from diff join u on u.id = diff.id
   where diff.changes <> '{}'
 )
-select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams
+select id, email, full_name, role, is_active, api_key_last4, created_at, updated_at, user_teams(id) as teams, user_telegram(id) as telegram
 from u
