@@ -8,8 +8,8 @@ import {
   getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
-  getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
-  patchRequestTeam, postRequestComments, postRequests,
+  getRequest, getRequestComments, getRequestCounts, getRequestHistory, getRequests, patchRequest, patchRequestAssignee,
+  patchRequestStatus, patchRequestTeam, postRequestComments, postRequests,
 } from './requests.ts';
 import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
@@ -41,6 +41,7 @@ export const routes: RouteDef[] = [
 
   { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
   { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },
+  { method: 'GET', path: '/requests/counts', handler: getRequestCounts, auth: 'key' },
   { method: 'GET', path: '/requests/:ref', handler: getRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref/status', handler: patchRequestStatus, auth: 'key' },
