@@ -34,7 +34,9 @@ export async function getOpenapi(_ctx: Ctx) {
 }
 
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
+};
 
 /** A static file read once at start-up; pages get a strict Content-Security-Policy (no inline code, nothing remote). */
 export function staticFile(file: string) {
@@ -54,6 +56,8 @@ const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..',
 export const getConsole = staticFile(path.join(WEB_DIR, 'index.html'));
 export const getConsoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
 export const getConsoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
+/** Another of the console's files (a module app.js imports, the favicon): GET /ui/<name>. */
+export const consoleFile = (name: string) => staticFile(path.join(WEB_DIR, name));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function getMetrics(ctx: Ctx) {

@@ -5,7 +5,8 @@ import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
 import {
-  getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
+  consoleFile, getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics,
+  getOpenapi,
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestCounts, getRequestHistory, getRequests, patchRequest, patchRequestAssignee,
@@ -29,6 +30,13 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/', handler: getConsole, auth: 'public' },
   { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
+  { method: 'GET', path: '/ui/core.js', handler: consoleFile('core.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/filters.js', handler: consoleFile('filters.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/history.js', handler: consoleFile('history.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/keys.js', handler: consoleFile('keys.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/live.js', handler: consoleFile('live.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/teams.js', handler: consoleFile('teams.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/favicon.svg', handler: consoleFile('favicon.svg'), auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },
