@@ -334,6 +334,7 @@ async function viewRequest(ref) {
       } }, field('Move to team', to), h('button', { type: 'submit' }, 'Move')));
     }
     manage.replaceChildren(...parts);
+    manage.hidden = parts.length === 1; // nothing this person may change here
   }
 
   const body = h('textarea', { required: true, maxlength: 10000 });
