@@ -45,8 +45,9 @@ function operation(doc, path, method, op) {
   }
   const body = op.requestBody?.content?.['application/json'];
   if (body) {
-    art.append(el('p', {}, 'Body (application/json):'), el('pre', {}, schemaText(doc, body.schema)));
-    if (body.example) art.append(el('p', {}, 'Example:'), el('pre', {}, JSON.stringify(body.example, null, 2)));
+    // tabindex: a block that scrolls sideways must be reachable by keyboard to be scrolled.
+    art.append(el('p', {}, 'Body (application/json):'), el('pre', { tabindex: '0' }, schemaText(doc, body.schema)));
+    if (body.example) art.append(el('p', {}, 'Example:'), el('pre', { tabindex: '0' }, JSON.stringify(body.example, null, 2)));
   }
   const t = el('table', {}, el('tr', {}, el('th', {}, 'Status'), el('th', {}, 'Meaning')));
   for (const [status, r] of Object.entries(op.responses || {})) t.append(el('tr', {}, el('td', {}, status), rich('td', {}, resolve(doc, r).description)));

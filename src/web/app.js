@@ -81,7 +81,7 @@ function startSession() {
   showWho();
   live?.stop();
   live = startLive({ key: state.key, onEvent: liveEvent, onState: showLive, onUnauthorized: () => signOut(KEY_GONE) });
-  loadCounts().then(navLinks);
+  loadCounts().then(() => { navLinks(); onCounts?.(); });
 }
 function signOut(message) {
   live?.stop(); live = null;
@@ -138,17 +138,25 @@ async function listView(title, fixed, { show = ['status', 'priority', 'assignee'
   const summary = h('p', { class: 'meta', role: 'status' });
   let list = null;
   let path = '';
+  let asked = 0;
+  // Filters change faster than lists load: only the latest answer is shown.
   const load = async (q) => {
+    const mine = ++asked;
     const qs = new URLSearchParams(fixed);
     for (const [k, v] of q) qs.set(k, v);
-    path = `/requests?${qs.toString().replace(/%2C/gi, ',')}`;
-    list = await pagedList(results, path, requestTable);
+    const wanted = `/requests?${qs.toString().replace(/%2C/gi, ',')}`;
+    const box = h('div');
+    const shown = await pagedList(box, wanted, requestTable);
+    if (mine !== asked) return;
+    list = shown; path = wanted;
+    results.replaceChildren(box);
     summary.textContent = '';
   };
   const { form, query } = await filterForm({ params: route().params, defaults, show, onChange: (q) => load(q).catch((e) => results.replaceChildren(errorBox(e))) });
   main.replaceChildren(h('h1', {}, title), before, form, summary, results);
   await load(query());
   const refresh = debounce(async () => {
+    if (!list) return;
     const seen = new Set(list.rows().map((r) => r.public_id));
     const focused = document.activeElement?.closest?.('tr[data-id]')?.dataset.id;
     const mine = path;
@@ -176,7 +184,7 @@ async function viewQueue() {
   const name = tabs.find(([id]) => id === team)?.[1] || 'the link\'s team';
   const page = root();
   await listView(team ? `Queue: ${name}` : 'Queue: new and unassigned', `status=NEW&assignee_id=none${team ? `&team_id=${encodeURIComponent(team)}` : ''}`, { show: ['priority', 'sort', 'q'], before: nav });
-  if (page === root()) onCounts = paintTabs;
+  if (page === root()) { onCounts = paintTabs; paintTabs(); } // counts may have come while the list loaded
 }
 
 async function viewNew() {
@@ -205,6 +213,8 @@ async function viewNew() {
 // ---- one request
 const LABELS = { IN_PROGRESS: 'Take / start', DONE: 'Mark done', CANCELED: 'Cancel request' };
 const TERMINAL = ['DONE', 'CANCELED'];
+/** Refusals that mean another change got there first. */
+const RACES = ['status_is_terminal', 'status_already_set', 'invalid_status_transition'];
 /** Who may edit (API: the creator while NEW, the assignee AGENT, ADMIN); the API has the last word. */
 const mayEdit = (r) => !TERMINAL.includes(r.status) && (state.me.role === 'ADMIN'
   || (state.me.role === 'AGENT' ? r.assignee?.id === state.me.id : r.created_by.id === state.me.id && r.status === 'NEW'));
@@ -233,20 +243,27 @@ async function viewRequest(ref) {
   let manageDirty = false;
   manage.addEventListener('change', () => { manageDirty = true; });
 
-  /** A change the API refused because the request moved on (412, 409) shows it as it is now. */
-  async function change(method, path, body, done) {
+  /**
+   * Sends one change with If-Match. A refusal because the request moved on (412, or a status
+   * that changed under us) shows the request as it is now; any other refusal is the API's
+   * own words, beside the control that asked (`where`), after the request is shown afresh.
+   */
+  async function change(method, path, body, done, where = manage) {
     manageDirty = false;
+    let refused = null;
+    statusCard.querySelector(':scope > .error')?.remove();
     try {
       await api(method, path, body, { 'If-Match': etag });
       flash(done);
       if (body.comment) closing.value = '';
     } catch (err) {
-      if (err.status === 412 || err.status === 409) flash(`Someone else changed ${r.public_id} meanwhile: ${err.message}. Showing it as it is now.`, 'error');
-      else flash(err.message, 'error');
+      if (err.status === 412 || RACES.includes(err.problem?.code)) flash(`Someone else changed ${r.public_id} meanwhile: ${err.message}. Showing it as it is now.`, 'error');
+      else { flash(''); refused = err; }
     }
-    await refresh();
+    await refresh().catch(() => {});
+    if (refused) showError(where, refused);
   }
-  const act = (to) => change('PATCH', `/requests/${r.public_id}/status`, { status: to, ...(closing.value.trim() ? { comment: closing.value.trim() } : {}) }, `${r.public_id} is now ${statusText(to)}.`);
+  const act = (to) => change('PATCH', `/requests/${r.public_id}/status`, { status: to, ...(closing.value.trim() ? { comment: closing.value.trim() } : {}) }, `${r.public_id} is now ${statusText(to)}.`, statusCard);
 
   function paint() {
     names.set(r.created_by.id, r.created_by.full_name);
@@ -287,8 +304,9 @@ async function viewRequest(ref) {
         await refresh();
       } catch (err) {
         if (err.status !== 412) return showError(form, err);
-        // Someone saved first: keep the user's text, show theirs above, save again on purpose.
+        // Someone saved first: keep what the user changed, take theirs for the rest, save again on purpose.
         await refresh();
+        for (const [k, input] of Object.entries({ title, description, priority })) if (input.value === editing[k]) input.value = r[k];
         Object.assign(editing, { etag, title: r.title, description: r.description, priority: r.priority });
         showError(form, new ApiError(412, { detail: `Someone else changed ${r.public_id} while you were editing. Your text is kept here; check the request above, then save again.` }));
       }
@@ -299,7 +317,9 @@ async function viewRequest(ref) {
   }
 
   /** Assignee and team: an ADMIN picks anyone eligible; an AGENT takes or lets go; staff move teams. */
+  let paints = 0;
   async function paintManage() {
+    const mine = ++paints;
     if (!staff || TERMINAL.includes(r.status)) { manage.hidden = true; return; }
     manage.hidden = false;
     const parts = [h('h2', {}, 'Assignee and team')];
@@ -333,6 +353,7 @@ async function viewRequest(ref) {
         change('PATCH', `/requests/${r.public_id}/team`, { team_id: to.value || null }, `${r.public_id} moved to ${label}.`);
       } }, field('Move to team', to), h('button', { type: 'submit' }, 'Move')));
     }
+    if (mine !== paints || manageDirty) return; // the user started a choice meanwhile, or a newer paint runs
     manage.replaceChildren(...parts);
     manage.hidden = parts.length === 1; // nothing this person may change here
   }

@@ -95,7 +95,7 @@ export async function pagedList(container, basePath, table) {
   let cursor = null;
   let rows = [];
   const more = h('button', { type: 'button' }, 'Load more');
-  const sep = basePath.includes('?') ? '&' : '?';
+  const sep = basePath.includes('?') ? (basePath.endsWith('?') ? '' : '&') : '?';
   async function load(reset) {
     const limit = reset ? Math.min(100, Math.max(50, rows.length)) : 50;
     const { data } = await api('GET', `${basePath}${sep}limit=${limit}${!reset && cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);

@@ -56,11 +56,11 @@ export async function viewTeam(id) {
 
   const members = h('div');
   let shown = [];
-  const candidates = h('select', { 'aria-label': 'Agent to add' });
+  const candidates = h('select');
   const addForm = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     if (!candidates.value) return;
-    const who = candidates.selectedOptions[0].textContent;
+    const who = candidates.selectedOptions[0].dataset.name;
     try {
       await api('PUT', `/teams/${team.id}/members/${candidates.value}`);
       forgetDirectory();
@@ -86,7 +86,7 @@ export async function viewTeam(id) {
         } }, `Remove ${u.full_name}`))))))) : h('p', { class: 'meta' }, 'No members yet.')));
     shown = list.rows().map((u) => u.id);
     const staff = (await listStaff()).filter((u) => !shown.includes(u.id));
-    candidates.replaceChildren(...(staff.length ? staff.map((u) => h('option', { value: u.id }, `${u.full_name} (${u.role})`)) : [h('option', { value: '' }, 'Every active agent is a member')]));
+    candidates.replaceChildren(...(staff.length ? staff.map((u) => h('option', { value: u.id, 'data-name': u.full_name }, `${u.full_name} (${u.role})`)) : [h('option', { value: '' }, 'Every active agent is a member')]));
   }
 
   main.replaceChildren(
