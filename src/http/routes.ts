@@ -35,6 +35,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/ui/history.js', handler: consoleFile('history.js'), auth: 'public' },
   { method: 'GET', path: '/ui/keys.js', handler: consoleFile('keys.js'), auth: 'public' },
   { method: 'GET', path: '/ui/live.js', handler: consoleFile('live.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/request.js', handler: consoleFile('request.js'), auth: 'public' },
   { method: 'GET', path: '/ui/teams.js', handler: consoleFile('teams.js'), auth: 'public' },
   { method: 'GET', path: '/ui/favicon.svg', handler: consoleFile('favicon.svg'), auth: 'public' },
 

@@ -3,13 +3,14 @@
 // server decides, and its answer (or its error) is shown. Live events (live.js) update the
 // open list and the open request in place, never touching what the user is typing.
 import {
-  api, ApiError, confirmDialog, errorBox, field, flash, flashNext, flashPending, h, isStaff, newPage, pagedList, PRIORITIES, prose, root,
-  select, showError, state, statusBadge, statusText, when,
+  api, confirmDialog, errorBox, field, flash, flashNext, flashPending, h, isStaff, newPage, pagedList, PRIORITIES, prose, root, select,
+  showError, state, statusBadge, statusText, when,
 } from './core.js';
 import { countBadge, filterForm, forgetDirectory, getCounts, listStaff, listTeams, loadCounts, OPEN, queueCount, route } from './filters.js';
 import { historyList } from './history.js';
 import { installShortcuts } from './keys.js';
 import { startLive } from './live.js';
+import { assigneeCard, editor } from './request.js';
 import { viewTeam, viewTeams } from './teams.js';
 
 const mainEl = document.getElementById('main');
@@ -212,12 +213,8 @@ async function viewNew() {
 
 // ---- one request
 const LABELS = { IN_PROGRESS: 'Take / start', DONE: 'Mark done', CANCELED: 'Cancel request' };
-const TERMINAL = ['DONE', 'CANCELED'];
 /** Refusals that mean another change got there first. */
 const RACES = ['status_is_terminal', 'status_already_set', 'invalid_status_transition'];
-/** Who may edit (API: the creator while NEW, the assignee AGENT, ADMIN); the API has the last word. */
-const mayEdit = (r) => !TERMINAL.includes(r.status) && (state.me.role === 'ADMIN'
-  || (state.me.role === 'AGENT' ? r.assignee?.id === state.me.id : r.created_by.id === state.me.id && r.status === 'NEW'));
 async function viewRequest(ref) {
   const main = root();
   let { data: r, etag } = await api('GET', `/requests/${encodeURIComponent(ref)}`);
@@ -234,22 +231,19 @@ async function viewRequest(ref) {
   const closing = h('textarea', { placeholder: 'Optional comment, visible to the requester' });
   const closingField = field('Comment with the status change', closing);
   const statusCard = h('div', { class: 'card' }, h('h2', {}, 'Status'), closingField, buttons);
-  const manage = h('div', { class: 'card manage' });
-  const editArea = h('div');
+  const edit = editor({ now: () => ({ r, etag }), refresh });
+  const manage = assigneeCard({ now: () => r, change, teams, people });
   const comments = h('div', { class: 'stack' });
   const history = h('div');
   const updated = h('p', { class: 'meta', role: 'status' });
-  let editing = null;
-  let manageDirty = false;
-  manage.addEventListener('change', () => { manageDirty = true; });
 
   /**
    * Sends one change with If-Match. A refusal because the request moved on (412, or a status
    * that changed under us) shows the request as it is now; any other refusal is the API's
    * own words, beside the control that asked (`where`), after the request is shown afresh.
    */
-  async function change(method, path, body, done, where = manage) {
-    manageDirty = false;
+  async function change(method, path, body, done, where = manage.el) {
+    manage.settle();
     let refused = null;
     statusCard.querySelector(':scope > .error')?.remove();
     try {
@@ -279,83 +273,8 @@ async function viewRequest(ref) {
       ? r.allowed_transitions.map((to) => h('button', { type: 'button', class: to === 'CANCELED' ? 'danger' : 'primary', onclick: () => act(to) }, LABELS[to] || to))
       : [h('p', { class: 'meta' }, 'No status change is open to you.')]));
     closingField.hidden = !r.allowed_transitions.some((t) => t !== 'IN_PROGRESS');
-    if (!editing) editArea.replaceChildren(mayEdit(r) ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: openEdit }, 'Edit title, description or priority')) : '');
-    // A choice the user has started but not sent stays; anything else shows the request as it is.
-    if (!manageDirty) paintManage();
-  }
-
-  function openEdit() {
-    editing = { etag, title: r.title, description: r.description, priority: r.priority };
-    const title = h('input', { required: true, maxlength: 200, value: r.title });
-    const description = h('textarea', { maxlength: 10000 }, r.description);
-    const priority = select(PRIORITIES.map((p) => [p, p]), r.priority);
-    const close = () => { editing = null; paint(); };
-    const form = h('form', { class: 'card', onsubmit: async (e) => {
-      e.preventDefault();
-      const body = {};
-      if (title.value !== editing.title) body.title = title.value;
-      if (description.value !== editing.description) body.description = description.value;
-      if (priority.value !== editing.priority) body.priority = priority.value;
-      if (!Object.keys(body).length) return close();
-      try {
-        await api('PATCH', `/requests/${r.public_id}`, body, { 'If-Match': editing.etag });
-        flash(`Saved ${r.public_id}.`);
-        editing = null;
-        await refresh();
-      } catch (err) {
-        if (err.status !== 412) return showError(form, err);
-        // Someone saved first: keep what the user changed, take theirs for the rest, save again on purpose.
-        await refresh();
-        for (const [k, input] of Object.entries({ title, description, priority })) if (input.value === editing[k]) input.value = r[k];
-        Object.assign(editing, { etag, title: r.title, description: r.description, priority: r.priority });
-        showError(form, new ApiError(412, { detail: `Someone else changed ${r.public_id} while you were editing. Your text is kept here; check the request above, then save again.` }));
-      }
-    } }, h('h2', {}, 'Edit'), field('Title', title), field('Description', description), field('Priority', priority),
-    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary' }, 'Save changes'), h('button', { type: 'button', onclick: close }, 'Cancel editing')));
-    editArea.replaceChildren(form);
-    title.focus();
-  }
-
-  /** Assignee and team: an ADMIN picks anyone eligible; an AGENT takes or lets go; staff move teams. */
-  let paints = 0;
-  async function paintManage() {
-    const mine = ++paints;
-    if (!staff || TERMINAL.includes(r.status)) { manage.hidden = true; return; }
-    manage.hidden = false;
-    const parts = [h('h2', {}, 'Assignee and team')];
-    const me = state.me.id;
-    if (state.me.role === 'ADMIN') {
-      let eligible = people;
-      if (r.team) {
-        const members = await api('GET', `/teams/${r.team.id}/members?limit=100`).then((x) => x.data.items.map((u) => u.id), () => null);
-        if (members) eligible = people.filter((u) => u.role === 'ADMIN' || members.includes(u.id));
-      }
-      const options = [['', 'Nobody'], ...eligible.map((u) => [u.id, u.full_name])];
-      if (r.assignee && !options.some(([id]) => id === r.assignee.id)) options.push([r.assignee.id, r.assignee.full_name]);
-      const who = select(options, r.assignee?.id || '');
-      parts.push(h('form', { class: 'inline', onsubmit: (e) => {
-        e.preventDefault();
-        const label = who.selectedOptions[0].textContent;
-        change('PATCH', `/requests/${r.public_id}/assignee`, { assignee_id: who.value || null }, who.value ? `${r.public_id} is assigned to ${label}.` : `${r.public_id} is unassigned.`);
-      } }, field('Assign to', who), h('button', { type: 'submit' }, 'Assign')));
-    } else {
-      const row = h('div', { class: 'actions' });
-      if (!r.assignee) row.append(h('button', { type: 'button', onclick: () => change('PATCH', `/requests/${r.public_id}/assignee`, { assignee_id: me }, `${r.public_id} is yours now.`) }, 'Assign to me'));
-      if (r.assignee?.id === me && r.status === 'NEW') row.append(h('button', { type: 'button', onclick: () => change('PATCH', `/requests/${r.public_id}/assignee`, { assignee_id: null }, `You let go of ${r.public_id}.`) }, 'Let go'));
-      if (row.childElementCount) parts.push(row);
-    }
-    const active = teams.filter((t) => t.is_active || t.id === r.team?.id);
-    if (active.length) {
-      const to = select([['', 'General pool'], ...active.map((t) => [t.id, t.name])], r.team?.id || '');
-      parts.push(h('form', { class: 'inline', onsubmit: (e) => {
-        e.preventDefault();
-        const label = to.selectedOptions[0].textContent;
-        change('PATCH', `/requests/${r.public_id}/team`, { team_id: to.value || null }, `${r.public_id} moved to ${label}.`);
-      } }, field('Move to team', to), h('button', { type: 'submit' }, 'Move')));
-    }
-    if (mine !== paints || manageDirty) return; // the user started a choice meanwhile, or a newer paint runs
-    manage.replaceChildren(...parts);
-    manage.hidden = parts.length === 1; // nothing this person may change here
+    edit.paint();
+    manage.paint();
   }
 
   const body = h('textarea', { required: true, maxlength: 10000 });
@@ -387,7 +306,7 @@ async function viewRequest(ref) {
   paint();
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/requests' }, '← Back to the list')),
-    heading, details, updated, editArea, statusCard, manage,
+    heading, details, updated, edit.el, statusCard, manage.el,
     h('h2', {}, 'Comments'), comments, commentForm,
     h('h2', {}, 'History'), history);
   await loadThread();
