@@ -48,6 +48,10 @@ function operation(doc, path, method, op) {
     // tabindex: a block that scrolls sideways must be reachable by keyboard to be scrolled.
     art.append(el('p', {}, 'Body (application/json):'), el('pre', { tabindex: '0' }, schemaText(doc, body.schema)));
     if (body.example) art.append(el('p', {}, 'Example:'), el('pre', { tabindex: '0' }, JSON.stringify(body.example, null, 2)));
+  } else if (op.requestBody) {
+    // A raw body (an upload): its media range and what it holds.
+    const [type] = Object.keys(op.requestBody.content || {});
+    art.append(el('p', {}, `Body (${type}): ${op.requestBody.description || ''}`));
   }
   const t = el('table', {}, el('tr', {}, el('th', {}, 'Status'), el('th', {}, 'Meaning')));
   for (const [status, r] of Object.entries(op.responses || {})) t.append(el('tr', {}, el('td', {}, status), rich('td', {}, resolve(doc, r).description)));

@@ -36,6 +36,8 @@ const EnvSchema = v.object({
   // 12 bytes escaped, and the field names), so nothing valid is refused and nothing much
   // larger is read.
   BODY_LIMIT: v.optional(int(1, 64 * 1024 * 1024), String(256 * 1024)),
+  // The largest attachment in bytes (10 MiB); an upload past it is refused with 413 as it passes.
+  ATTACHMENT_LIMIT: v.optional(int(1, 1024 * 1024 * 1024), String(10 * 1024 * 1024)),
   RATE_LIMIT_RPS: v.optional(int(0, 1_000_000), '50'),
   RATE_LIMIT_BURST: v.optional(int(0, 1_000_000), '100'),
   AUTH_FAILURE_LIMIT: v.optional(int(0, 1_000_000), '20'),

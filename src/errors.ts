@@ -27,6 +27,7 @@ export const ERROR_STATUS = {
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
   validation_failed: 422,
   too_many_headers: 431,
   rate_limited: 429,
@@ -39,7 +40,7 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
   405: 'Method Not Allowed', 409: 'Conflict', 412: 'Precondition Failed',
-  413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content',
+  413: 'Content Too Large', 415: 'Unsupported Media Type', 416: 'Range Not Satisfiable', 422: 'Unprocessable Content',
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large',
   500: 'Internal Server Error', 503: 'Service Unavailable',
 };
@@ -90,6 +91,7 @@ const CONSTRAINTS: Record<string, [ErrorCode, string, FieldError[]?]> = {
   team_members_open_requests: ['member_has_open_requests', 'the member is the assignee of open requests of this team'],
   requests_assignee_in_team: ['validation_failed', 'the assignee must be a member of the request\'s team or an ADMIN',
     [{ path: 'assignee_id', message: 'must be a member of the team or an ADMIN' }]],
+  attachments_filename_valid: ['validation_failed', 'the filename is not allowed'],
 };
 
 // SQLSTATE classes that mean "the database is not there right now", plus the

@@ -46,15 +46,16 @@ export function checkResponse(method: string, url: string, status: number, conte
   }
   const response = resolve(documented);
   const type = contentType?.split(';')[0].trim() ?? '';
-  const media = response.content?.[type];
-  if (!media) {
+  // The documented media range that covers this type: exact, `image/*`, or `*/*` (a download).
+  const key = [type, `${type.split('/')[0]}/*`, '*/*'].find((k) => response.content?.[k]);
+  if (!key) {
     if (response.content && body !== undefined) throw new Error(`${method} ${template} ${status}: content type ${type} is not documented`);
     return;
   }
-  if (!type.endsWith('json')) return;
+  if (!key.endsWith('json')) return;
   const where = documented.$ref
-    ? [...documented.$ref.slice(2).split('/'), 'content', type, 'schema']
-    : ['paths', template!, m, 'responses', String(status), 'content', type, 'schema'];
+    ? [...documented.$ref.slice(2).split('/'), 'content', key, 'schema']
+    : ['paths', template!, m, 'responses', String(status), 'content', key, 'schema'];
   validate(where, body, `${method} ${template} ${status}`);
   if (status >= 400) {
     const codes = /Codes: (.*)\.$/.exec(response.description)?.[1];

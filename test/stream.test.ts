@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { request, spawnServer, startApp, useApp, type TestApp } from './helpers.ts';
+import { sseReader } from './sse.ts';
 
 interface Message { id?: string; event?: string; data?: any }
 
@@ -18,23 +19,8 @@ function open(base: string, key: string, headers: Record<string, string> = {}, p
     status = res.statusCode!;
     contentType = String(res.headers['content-type']);
     res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      let at: number;
-      while ((at = buf.indexOf('\n\n')) !== -1) {
-        const block = buf.slice(0, at);
-        buf = buf.slice(at + 2);
-        const m: Message = {};
-        for (const line of block.split('\n')) {
-          if (line.startsWith('id: ')) m.id = line.slice(4);
-          else if (line.startsWith('event: ')) m.event = line.slice(7);
-          else if (line.startsWith('data: ')) m.data = JSON.parse(line.slice(6));
-        }
-        if (m.event) messages.push(m);
-      }
-      onChange();
-    });
+    const feed = sseReader((m) => { if (m.event) messages.push({ id: m.id, event: m.event, data: m.data && JSON.parse(m.data) }); });
+    res.on('data', (chunk: string) => { feed(chunk); onChange(); });
     res.on('end', () => { ended = true; onChange(); });
   });
   req.on('error', () => { ended = true; onChange(); });
@@ -116,6 +102,28 @@ describe('the event stream', () => {
         assert.deepEqual(again.messages.filter((m) => m.event === 'request.created').map((m) => m.data.data.request.title).slice(0, 2), ['two', 'three']);
       } finally { again.close(); }
     }
+  });
+
+  test('a new stream starts after the newest event, however many there are', async () => {
+    for (let i = 0; i < 12; i++) await app().call('POST', '/requests', { key: emp.key, body: { title: `before ${i}` } });
+    // An event shows once every older transaction in the cluster has ended (other test
+    // files run beside this one): wait until the last one is visible, then open.
+    for (let i = 0; i < 100; i++) {
+      const page = await app().call('GET', '/events?type=request.created&limit=100', { key: admin.key });
+      let items = page.body.items; let cursor = page.body.next_cursor;
+      while (items.length === 100) { const more = await app().call('GET', `/events?type=request.created&limit=100&cursor=${cursor}`, { key: admin.key }); items = more.body.items; cursor = more.body.next_cursor; }
+      if (items.some((e: any) => e.data.request.title === 'before 11')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const s = open(app().url, admin.key);
+    try {
+      await s.until('open', () => s.status() === 200);
+      await new Promise((r) => setTimeout(r, 300));
+      await app().call('POST', '/requests', { key: emp.key, body: { title: 'after' } });
+      await s.until('the new event', () => s.messages.length >= 1);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(s.messages.map((m) => m.data.data.request?.title), ['after'], 'nothing from before the stream opened');
+    } finally { s.close(); }
   });
 
   test('the stream ends soon after the key is rotated, and after the user is deactivated', async () => {

@@ -178,6 +178,20 @@ describe('user management', () => {
     assert.ok(inactive.body.items.every((u: any) => u.is_active === false));
   });
 
+  test('users page newest first by number, not by the text of their sequence (past 9, 99)', async () => {
+    const { key } = await app().user('ADMIN');
+    const made: string[] = [];
+    for (let i = 0; i < 12; i++) made.push((await app().call('POST', '/users', { key, body: { email: `order${i}@example.com`, full_name: `Order ${i}` } })).body.email);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = await app().call('GET', `/users?q=order&limit=5${cursor ? `&cursor=${cursor}` : ''}`, { key });
+      seen.push(...page.body.items.map((u: any) => u.email));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    assert.deepEqual(seen, [...made].reverse());
+  });
+
   test('bad query parameters are 400 invalid_query', async () => {
     const { key } = await app().user('ADMIN');
     for (const qs of ['limit=0', 'limit=101', 'cursor=@@', 'role=KING', 'is_active=yes', 'colour=blue', 'q=a&q=b']) {

@@ -11,6 +11,7 @@
 // nothing else, so a BEGIN always finds its connection idle.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { AppError } from '../errors.ts';
@@ -97,6 +98,16 @@ export async function query<T extends Row = Row>(db: Tx, name: string, params: u
   const send = async () => (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   const g = gates.get(db);
   return g ? g.run(send) : send();
+}
+
+/**
+ * Runs the `copy … from stdin` of sql/queries/<name>.sql and gives the stream of its COPY
+ * data. Inside a transaction only: the COPY holds its connection until the stream ends.
+ */
+export async function copyIn(db: Tx, name: string): Promise<Writable> {
+  const text = QUERIES.get(name);
+  if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
+  return db.unsafe(text).writable();
 }
 
 export async function one<T extends Row = Row>(db: Tx, name: string, params: unknown[] = []): Promise<T | undefined> {

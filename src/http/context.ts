@@ -16,6 +16,8 @@ export interface Ctx {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** The request body, unread, on routes that stream it themselves (`body: 'raw'`, an upload); null elsewhere. */
+  stream: AsyncIterable<Buffer> | null;
   requestId: string;
   ip: string;
   userAgent: string | null;
@@ -35,10 +37,20 @@ export interface Res {
   /** A body already serialised: the docs page, metrics, or JSON text (see jsonText). */
   raw?: { contentType: string; text: string };
   /**
-   * A Server-Sent Events stream: the server sends the head, then hands the writer over
-   * until the promise settles; `closed` aborts when the client goes away.
+   * A body written while it is produced (an event stream, a CSV export): the server sends
+   * the head, then hands `write` over until the promise settles; `closed` aborts when the
+   * client goes away. `backlog` is what the socket has not sent yet (slow clients).
    */
-  sse?: (out: { write(text: string): void; backlog(): number }, closed: AbortSignal) => Promise<void>;
+  stream?: {
+    contentType: string;
+    write: (out: { write(text: string): boolean; drained(): Promise<void>; backlog(): number }, closed: AbortSignal) => Promise<void>;
+  };
+  /**
+   * Bytes sent as they come (a download): `body` is called only when the bytes are
+   * sent (not for HEAD) and yields `length` bytes in all; the server writes each piece
+   * once the client has taken the one before.
+   */
+  bytes?: { contentType: string; length: number; body: () => AsyncIterable<Uint8Array> };
 }
 
 export const json = (status: number, body: unknown, headers?: Record<string, string>): Res => ({ status, body, headers });

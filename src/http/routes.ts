@@ -1,12 +1,14 @@
 // The route table: one line per endpoint. Static paths come before parameters.
 // Handlers are named after their route: the method, then the path's nouns (an item route
 // singular, parameters left out), e.g. PATCH /requests/:ref/status → patchRequestStatus.
+import { getAttachment, getRequestAttachments, postRequestAttachments } from './attachments.ts';
 import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
+import { getReportsSummary, getRequestsCsv } from './reports.ts';
 import {
-  consoleFile, getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics,
-  getOpenapi,
+  consoleFile, getConsole, getConsoleReports, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth,
+  getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestCounts, getRequestHistory, getRequests, patchRequest, patchRequestAssignee,
@@ -30,6 +32,8 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/', handler: getConsole, auth: 'public' },
   { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
+  { method: 'GET', path: '/ui/reports.js', handler: getConsoleReports, auth: 'public' },
+  { method: 'GET', path: '/ui/attachments.js', handler: consoleFile('attachments.js'), auth: 'public' },
   { method: 'GET', path: '/ui/core.js', handler: consoleFile('core.js'), auth: 'public' },
   { method: 'GET', path: '/ui/filters.js', handler: consoleFile('filters.js'), auth: 'public' },
   { method: 'GET', path: '/ui/history.js', handler: consoleFile('history.js'), auth: 'public' },
@@ -50,6 +54,7 @@ export const routes: RouteDef[] = [
 
   { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
   { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },
+  { method: 'GET', path: '/requests.csv', handler: getRequestsCsv, auth: 'key' },
   { method: 'GET', path: '/requests/counts', handler: getRequestCounts, auth: 'key' },
   { method: 'GET', path: '/requests/:ref', handler: getRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
@@ -59,6 +64,9 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/requests/:ref/history', handler: getRequestHistory, auth: 'key' },
   { method: 'POST', path: '/requests/:ref/comments', handler: postRequestComments, auth: 'key' },
   { method: 'GET', path: '/requests/:ref/comments', handler: getRequestComments, auth: 'key' },
+  { method: 'POST', path: '/requests/:ref/attachments', handler: postRequestAttachments, auth: 'key', body: 'raw' },
+  { method: 'GET', path: '/requests/:ref/attachments', handler: getRequestAttachments, auth: 'key' },
+  { method: 'GET', path: '/attachments/:id', handler: getAttachment, auth: 'key' },
 
   { method: 'GET', path: '/teams', handler: getTeams, auth: 'key' },
   { method: 'POST', path: '/teams', handler: postTeams, auth: 'key' },
@@ -68,6 +76,7 @@ export const routes: RouteDef[] = [
   { method: 'PUT', path: '/teams/:id/members/:user_id', handler: putTeamMember, auth: 'key' },
   { method: 'DELETE', path: '/teams/:id/members/:user_id', handler: deleteTeamMember, auth: 'key' },
 
+  { method: 'GET', path: '/reports/summary', handler: getReportsSummary, auth: 'key' },
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
   { method: 'GET', path: '/events/stream', handler: getEventsStream, auth: 'key' },

@@ -14,7 +14,11 @@ import { compile, type Compiled, match } from './router.ts';
 import { secretEquals } from '../users/keys.ts';
 
 export type Handler = (ctx: Ctx) => Promise<Res>;
-export interface RouteDef { method: string; path: string; handler: Handler; auth: AuthMode }
+/**
+ * `body: 'raw'`: the server reads no body for this route; the handler streams `ctx.stream`
+ * itself (an upload, whose body is the file). Otherwise POST and PATCH bodies are JSON.
+ */
+export interface RouteDef { method: string; path: string; handler: Handler; auth: AuthMode; body?: 'raw' }
 
 const MAX_HEADERS = 200;
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -48,7 +52,7 @@ function corsHeaders(req: http.IncomingMessage, origins: string[]): Record<strin
   if (!origin || !origins.includes(origin)) return {};
   return {
     'Access-Control-Allow-Origin': origin,
-    'Access-Control-Expose-Headers': 'ETag, Location, X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed',
+    'Access-Control-Expose-Headers': 'ETag, Location, X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed, Content-Disposition, Content-Range, Accept-Ranges',
     Vary: 'Origin',
   };
 }
@@ -57,10 +61,21 @@ const PREFLIGHT: Res = {
   status: 204,
   headers: {
     'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS',
-    'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization, If-Match, Idempotency-Key, X-Request-ID',
+    'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization, If-Match, If-None-Match, If-Range, Range, Idempotency-Key, X-Request-ID',
     'Access-Control-Max-Age': '600',
   },
 };
+
+/** Resolves true once `res` takes more bytes, false if the client went away first. */
+function drained(res: http.ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => { res.off('drain', onDrain); res.off('close', onClose); resolve(ok); };
+    const onDrain = () => done(true);
+    const onClose = () => done(false);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
+}
 
 export function createServer(routeDefs: RouteDef[], services: Services, auth: Authenticator): http.Server {
   const routes = compile(routeDefs);
@@ -153,8 +168,10 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     const r = route(ctx);
     await authenticate(ctx, r.auth);
     if (r.auth !== 'public') Object.assign(headers, rateLimit(ctx));
-    // Step 5: the body, checked before any handler sees it (src/http/body.ts).
-    if (ctx.method === 'POST' || ctx.method === 'PATCH' || ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.body = await readBody(req, config.BODY_LIMIT);
+    // Step 5: the body, checked before any handler sees it (src/http/body.ts), unless the
+    // route streams it itself.
+    if (r.body === 'raw') ctx.stream = req;
+    else if (ctx.method === 'POST' || ctx.method === 'PATCH' || ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.body = await readBody(req, config.BODY_LIMIT);
     // Step 6: the handler.
     return r.handler(ctx);
   }
@@ -167,21 +184,31 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     return { status: body.status, body, headers: err.headers, problem: true, code: err.code };
   }
 
-  /** Step 7, for a stream: the head now, then events until the stream or the client ends. */
-  function stream(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
-    res.writeHead(out.status, { 'X-Content-Type-Options': 'nosniff', ...headers, ...out.headers, 'Content-Type': 'text/event-stream; charset=utf-8' });
+  /** Step 7, for a stream: the head now, then the body as it is produced, until it or the client ends. */
+  function stream(res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
+    const body = out.stream!;
+    res.writeHead(out.status, { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...headers, ...out.headers, 'Content-Type': body.contentType });
     res.flushHeaders();
     const closed = new AbortController();
     res.on('close', () => closed.abort());
-    out.sse!({ write: (text) => void res.write(text), backlog: () => res.writableLength }, closed.signal)
-      .catch((thrown) => log.error('stream failed', { request_id: headers['X-Request-ID'], ...describeError(thrown) }))
+    const drained = () => new Promise<void>((resolve) => {
+      if (!res.writableNeedDrain || closed.signal.aborted) return resolve();
+      res.once('drain', resolve);
+      closed.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    body.write({ write: (text) => res.write(text), drained, backlog: () => res.writableLength }, closed.signal)
+      .catch((thrown) => {
+        log.error('stream failed', { request_id: headers['X-Request-ID'], ...describeError(thrown) });
+        res.destroy(); // a cut body must not look complete
+      })
       .finally(() => res.end());
   }
 
   /** Step 7: the answer on the socket. */
-  function send(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): void {
-    if (out.sse) return stream(req, res, out, headers);
+  async function send(req: http.IncomingMessage, res: http.ServerResponse, out: Res, headers: Record<string, string>): Promise<void> {
+    if (out.stream) return stream(res, out, headers);
     const all: Record<string, string> = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-store', ...headers, ...out.headers };
+    if (out.bytes) return sendBytes(req, res, out.status, all, out.bytes);
     let payload = '';
     if (out.raw) {
       all['Content-Type'] = out.raw.contentType;
@@ -190,11 +217,31 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       all['Content-Type'] = out.problem ? 'application/problem+json; charset=utf-8' : JSON_CONTENT_TYPE;
       payload = JSON.stringify(out.body);
     }
-    all['Content-Length'] = String(Buffer.byteLength(payload));
+    // A 304 has no body, and a Content-Length on it would describe the 200's (RFC 9110).
+    if (out.status !== 304) all['Content-Length'] = String(Buffer.byteLength(payload));
     // A body we did not read (refused early) must not be parsed as the next request.
     if (!req.complete) all.Connection = 'close';
     res.writeHead(out.status, all);
     res.end(req.method === 'HEAD' ? undefined : payload);
+  }
+
+  /**
+   * A streamed body: each piece is written once the socket has taken the one before, so
+   * memory holds one piece per download however slowly the client reads. A client that
+   * goes away stops the source (its `finally` runs); a source that fails after the
+   * headers left cuts the connection, so the client sees a short body, never a wrong one.
+   */
+  async function sendBytes(req: http.IncomingMessage, res: http.ServerResponse, status: number, all: Record<string, string>, stream: NonNullable<Res['bytes']>): Promise<void> {
+    all['Content-Type'] = stream.contentType;
+    all['Content-Length'] = String(stream.length);
+    if (!req.complete) all.Connection = 'close';
+    res.writeHead(status, all);
+    if (req.method === 'HEAD') return void res.end();
+    for await (const piece of stream.body()) {
+      if (res.destroyed) return;
+      if (!res.write(piece) && !(await drained(res))) return;
+    }
+    res.end();
   }
 
   function context(req: http.IncomingMessage, requestId: string): Ctx {
@@ -203,7 +250,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       method: req.method ?? 'GET', path, route: 'unmatched', params: {}, query,
       headers: req.headers, body: undefined, requestId, ip: clientAddress(req, proxies),
       userAgent: typeof req.headers['user-agent'] === 'string' ? req.headers['user-agent'].slice(0, 512) : null,
-      actor: null, bootstrap: false, services,
+      stream: null, actor: null, bootstrap: false, services,
     };
   }
 
@@ -220,7 +267,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
       out = problem(ctx, thrown);
     }
     try {
-      send(req, res, out, headers);
+      await send(req, res, out, headers);
     } catch (thrown) {
       log.error('could not write the response', { request_id: requestId, ...describeError(thrown) });
       res.destroy();

@@ -18,7 +18,14 @@ const MAX_BACKLOG = 4 * 1024 * 1024;
 
 const StreamQuery = v.strictObject({ last_event_id: v.optional(v.string()) });
 
-export const sseMessage = (e: EventRow) => `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`;
+// An event's message is written once and sent to every stream that may see it: the hub
+// hands all its streams the same row objects (src/live/hub.ts).
+const messages = new WeakMap<EventRow, string>();
+export function sseMessage(e: EventRow): string {
+  let m = messages.get(e);
+  if (m === undefined) messages.set(e, (m = `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`));
+  return m;
+}
 
 /** GET /events/stream */
 export async function getEventsStream(ctx: Ctx): Promise<Res> {
@@ -32,8 +39,8 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
   const keyHash = hashApiKey(extractKey(ctx.headers)!);
   return {
     status: 200,
-    headers: { 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' },
-    sse: (out, closed) => new Promise<void>((resolve) => {
+    headers: { 'X-Accel-Buffering': 'no' },
+    stream: { contentType: 'text/event-stream; charset=utf-8', write: (out, closed) => new Promise<void>((resolve) => {
       let done = false;
       const finish = () => {
         if (done) return;
@@ -43,10 +50,12 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
         resolve();
       };
       const unsubscribe = live.subscribe(db, from, {
-        send(e) {
-          if (done || !maySeeEvent(actor, e.type, e.data)) return;
+        send(events) {
+          if (done) return;
           if (out.backlog() > MAX_BACKLOG) return finish();
-          out.write(sseMessage(e));
+          let text = '';
+          for (const e of events) if (maySeeEvent(actor, e.type, e.data)) text += sseMessage(e);
+          if (text) out.write(text);
         },
         close: finish,
       });
@@ -59,6 +68,6 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
       }, ctx.services.config.STREAM_HEARTBEAT_MS);
       out.write(': connected\n\n');
       closed.addEventListener('abort', finish, { once: true });
-    }),
+    }) },
   };
 }

@@ -16,8 +16,8 @@ const after = (a: Position, b: Position) => {
 };
 
 export interface Subscriber {
-  /** Called with each event after the subscriber's position, in order; false: stop sending (the socket is full or gone). */
-  send(e: EventRow): void;
+  /** Called with the events after the subscriber's position, in order, a batch at a time. */
+  send(events: EventRow[]): void;
   close(): void;
 }
 
@@ -58,10 +58,10 @@ export function createHub(pollMs = 100): Hub {
           batch = await listEvents(db, { afterXid: s.pos.xid, afterSeq: s.pos.seq, types: null, since: null, limit: PAGE });
           if (batch.length === PAGE) s.again = true;
         }
-        for (const e of batch) {
-          if (s.closed) return;
-          sub.send(e);
-          s.pos = { xid: e.xid, seq: e.seq };
+        if (batch.length && !s.closed) {
+          sub.send(batch);
+          const last = batch[batch.length - 1];
+          s.pos = { xid: last.xid, seq: last.seq };
         }
       } while (s.again && !s.closed);
     } catch {

@@ -48,13 +48,19 @@ export async function teamMembers(db: Tx, actor: Actor, ref: string, page: Page)
   return listTeamMembers(db, id, page);
 }
 
-/** Idempotent: adding a member twice changes nothing the second time. */
-export async function addMember(db: Tx, actor: Actor, ref: string, userRef: string, audit: Audit): Promise<{ teamId: string; userId: string }> {
+/** A membership change's team (404 if unseen), then the ADMIN check, then its user (404). */
+async function teamAndUser(db: Tx, actor: Actor, ref: string, userRef: string) {
   const { id } = await findTeam(db, actor, ref);
   requireAdmin(actor);
   const userId = idOf(userRef);
   const user = userId ? await getUser(db, userId) : undefined;
   if (!user) throw new AppError('not_found', 'no such user');
+  return { id, user };
+}
+
+/** Idempotent: adding a member twice changes nothing the second time. */
+export async function addMember(db: Tx, actor: Actor, ref: string, userRef: string, audit: Audit): Promise<{ teamId: string; userId: string }> {
+  const { id, user } = await teamAndUser(db, actor, ref, userRef);
   if (!mayBeMember(user)) fail('validation_failed', 'a member must be an active AGENT or ADMIN', [{ path: 'user_id', message: 'must be an active AGENT or ADMIN' }]);
   await addTeamMember(db, id, user.id, actor.id, audit);
   return { teamId: id, userId: user.id };
@@ -62,11 +68,7 @@ export async function addMember(db: Tx, actor: Actor, ref: string, userRef: stri
 
 /** Idempotent like addMember; refused while the member is the assignee of an open request of this team (and not an ADMIN). */
 export async function removeMember(db: Tx, actor: Actor, ref: string, userRef: string, audit: Audit): Promise<{ teamId: string; userId: string }> {
-  const { id } = await findTeam(db, actor, ref);
-  requireAdmin(actor);
-  const userId = idOf(userRef);
-  const user = userId ? await getUser(db, userId) : undefined;
-  if (!user) throw new AppError('not_found', 'no such user');
+  const { id, user } = await teamAndUser(db, actor, ref, userRef);
   if (user.role !== 'ADMIN' && (await countOpenWork(db, id, user.id)) > 0) {
     fail('member_has_open_requests', 'the member is the assignee of open requests of this team; reassign them first');
   }

@@ -6,10 +6,12 @@ import {
   api, confirmDialog, errorBox, field, flash, flashNext, flashPending, h, isStaff, newPage, pagedList, PRIORITIES, prose, root, select,
   showError, state, statusBadge, statusText, when,
 } from './core.js';
+import { attachmentCard, filePicker, revokeBlobs, uploadFiles } from './attachments.js';
 import { countBadge, filterForm, forgetDirectory, getCounts, listStaff, listTeams, loadCounts, OPEN, queueCount, route } from './filters.js';
 import { historyList } from './history.js';
 import { installShortcuts } from './keys.js';
 import { startLive } from './live.js';
+import { csvButton, viewReports } from './reports.js';
 import { assigneeCard, editor } from './request.js';
 import { viewTeam, viewTeams } from './teams.js';
 
@@ -19,18 +21,21 @@ const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTim
 let onLive = null;
 let onCounts = null;
 let live = null;
+/** What the console's older modules (reports.js) are handed: the helpers, and the element to draw into. */
+const ui = () => ({ h, api, field, flash, errorBox, state, main: root() });
 
 // ---- routing: #/name/arg?filters
 // A function, so the views below are defined by the time it runs.
 const routes = () => ({
   requests: viewRequests, open: viewOpen, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest,
-  teams: (id) => (id ? viewTeam(id) : viewTeams()), users: viewUsers, audit: viewAudit,
+  teams: (id) => (id ? viewTeam(id) : viewTeams()), users: viewUsers, audit: viewAudit, reports: () => viewReports(ui()),
 });
 function navLinks() {
   const role = state.me?.role;
   const c = getCounts();
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
   if (role === 'AGENT' || role === 'ADMIN') links.splice(0, 0, ['queue', 'Queue', c?.queue], ['mine', 'My work', c?.my_work], ['open', 'All open', c?.open]);
+  if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
   if (role === 'ADMIN') links.push(['teams', 'Teams'], ['users', 'Users'], ['audit', 'Audit log']);
   const current = route().name;
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text, n]) =>
@@ -39,6 +44,7 @@ function navLinks() {
 async function render() {
   flashPending();
   onLive = null; onCounts = null;
+  revokeBlobs();
   if (!state.me) return viewSignIn();
   navLinks();
   const { name, args } = route();
@@ -122,7 +128,8 @@ function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
   return h('table', { class: 'requests cards' }, h('thead', {}, h('tr', {}, ['Request', 'Status', 'Priority', 'Team', 'Assignee', 'Filed'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, items.map((r) => h('tr', { 'data-id': r.public_id },
-      h('td', { 'data-label': 'Request' }, h('a', { class: 'row-link', href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`)),
+      h('td', { 'data-label': 'Request' }, h('a', { class: 'row-link', href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`),
+        r.attachments_count && isStaff() ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
       h('td', { 'data-label': 'Status' }, statusBadge(r.status)),
       h('td', { 'data-label': 'Priority' }, priorityBadge(r.priority)),
       h('td', { 'data-label': 'Team' }, r.team?.name || 'General pool'),
@@ -140,12 +147,14 @@ async function listView(title, fixed, { show = ['status', 'priority', 'assignee'
   let list = null;
   let path = '';
   let asked = 0;
+  let asking = ''; // the filters asked for last, shown or not yet
   // Filters change faster than lists load: only the latest answer is shown.
   const load = async (q) => {
     const mine = ++asked;
     const qs = new URLSearchParams(fixed);
     for (const [k, v] of q) qs.set(k, v);
     const wanted = `/requests?${qs.toString().replace(/%2C/gi, ',')}`;
+    asking = wanted;
     const box = h('div');
     const shown = await pagedList(box, wanted, requestTable);
     if (mine !== asked) return;
@@ -154,7 +163,9 @@ async function listView(title, fixed, { show = ['status', 'priority', 'assignee'
     summary.textContent = '';
   };
   const { form, query } = await filterForm({ params: route().params, defaults, show, onChange: (q) => load(q).catch((e) => results.replaceChildren(errorBox(e))) });
-  main.replaceChildren(h('h1', {}, title), before, form, summary, results);
+  // The CSV of what the list shows: the same filters (GET /requests.csv takes those of GET /requests).
+  const csv = h('div', { class: 'actions' }, csvButton(ui(), () => new URLSearchParams(asking.split('?')[1] || '')));
+  main.replaceChildren(h('h1', {}, title), before, form, csv, summary, results);
   await load(query());
   const refresh = debounce(async () => {
     if (!list) return;
@@ -195,18 +206,21 @@ async function viewNew() {
   const priority = select(PRIORITIES.map((p) => [p, p]), 'NORMAL');
   const teams = (await listTeams()).filter((t) => t.is_active);
   const team = select([['', 'Not sure: the general pool'], ...teams.map((t) => [t.id, t.name])], '');
+  const picker = filePicker();
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     const submit = form.querySelector('button[type="submit"]');
     submit.disabled = true;
     try {
       const { data } = await api('POST', '/requests', { title: title.value, description: description.value, priority: priority.value, team_id: team.value || null });
-      flashNext(`Thank you: ${data.public_id} is filed${data.team ? ` with ${data.team.name}` : ''}. You will see every answer and change on this page.`);
+      const failed = await uploadFiles(data.public_id, picker.files, false);
+      const thanks = `Thank you: ${data.public_id} is filed${data.team ? ` with ${data.team.name}` : ''}. You will see every answer and change on this page.`;
+      flashNext(failed ? `${thanks} ${failed}` : thanks, failed ? 'error' : 'notice');
       location.hash = `#/request/${data.public_id}`;
     } catch (err) { submit.disabled = false; showError(form, err); }
   } }, field('Title', title), field('Description', description), field('Priority', priority),
   teams.length ? field('Team', team) : '', teams.length ? h('p', { class: 'meta' }, 'Pick the desk that handles it (IT, HR, …); if you are not sure, leave it to the general pool and an agent will route it.') : '',
-  h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
+  picker.node, h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
   main.replaceChildren(h('h1', {}, 'New request'), form);
   title.focus();
 }
@@ -277,18 +291,26 @@ async function viewRequest(ref) {
     manage.paint();
   }
 
-  const body = h('textarea', { required: true, maxlength: 10000 });
+  const body = h('textarea', { maxlength: 10000 });
   const internal = h('input', { type: 'checkbox' });
+  const picker = filePicker();
+  const files = h('div');
   const commentForm = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
+    commentForm.querySelector(':scope > .error')?.remove();
+    if (!body.value.trim() && !picker.files.length) return commentForm.append(errorBox(new Error('Write a comment or attach a file.')));
     try {
-      await api('POST', `/requests/${r.public_id}/comments`, { body: body.value, internal: internal.checked });
-      body.value = ''; internal.checked = false;
-      commentForm.querySelector(':scope > .error')?.remove();
+      if (body.value.trim()) await api('POST', `/requests/${r.public_id}/comments`, { body: body.value, internal: internal.checked });
+      const failed = await uploadFiles(r.public_id, picker.files, internal.checked);
+      body.value = ''; internal.checked = false; picker.clear();
       await loadThread();
+      if (failed) flash(failed, 'error');
     } catch (err) { showError(commentForm, err); }
-  } }, field('Add a comment', body), staff ? h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)') : '', h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
+  } }, field('Add a comment', body), picker.node,
+  staff ? h('div', {}, h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)'), h('p', { class: 'meta' }, 'Files sent with an internal note are internal too.')) : '',
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
   async function loadThread() {
+    await pagedList(files, `/requests/${r.public_id}/attachments`, (items) => (items.length ? h('ul', { class: 'files' }, items.map(attachmentCard)) : h('p', { class: 'meta' }, 'No files yet.')));
     await pagedList(comments, `/requests/${r.public_id}/comments`, (items) => h('div', {}, items.length ? items.map((c) => {
       names.set(c.author.id, c.author.full_name);
       return h('article', { class: `comment${c.internal ? ' internal' : ''}` },
@@ -307,6 +329,7 @@ async function viewRequest(ref) {
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/requests' }, '← Back to the list')),
     heading, details, updated, edit.el, statusCard, manage.el,
+    h('h2', {}, 'Files'), files,
     h('h2', {}, 'Comments'), comments, commentForm,
     h('h2', {}, 'History'), history);
   await loadThread();

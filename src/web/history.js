@@ -51,6 +51,8 @@ export function sentence(e, names, teams) {
     }
     case 'comment.added':
       return ch.internal?.[1] ? `${who} wrote an internal note` : `${who} commented`;
+    case 'attachment.added':
+      return `${who} attached ${ch.filename?.[1] ? quoted(ch.filename[1]) : 'a file'}${ch.internal?.[1] ? ' (internal)' : ''}`;
     default:
       return `${who}: ${e.action}`;
   }

@@ -9,12 +9,16 @@ export const SHOTS = 'test-output/ui';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
+/** Debian's Chromium, headless: no sandbox (root), no background networking (the machine's network is closed). */
+export const launchBrowser = (): Promise<Browser> => chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+
+/** The browser, with the screenshot directory made. */
 export async function launch(): Promise<Browser> {
   fs.mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  return launchBrowser();
 }
 
 export interface Open { viewport?: { width: number; height: number }; colorScheme?: 'light' | 'dark' }

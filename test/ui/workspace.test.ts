@@ -390,7 +390,8 @@ describe('the console as a workspace', () => {
     const pages: Array<[string, string, string]> = [
       ['requests', '#/requests', 'table.requests'], ['queue', '#/queue', 'nav.tabs'], ['my-work', '#/mine', 'form.filters'],
       ['open', '#/open', 'table.requests'], ['request', `#/request/${req.laptop.public_id}`, 'ol.history'], ['new', '#/new', 'form'],
-      ['teams', '#/teams', 'table'], ['team', `#/teams/${team.IT}`, 'table'], ['users', '#/users', 'table.users'], ['audit', '#/audit', 'ul.changes'],
+      ['teams', '#/teams', 'table'], ['team', `#/teams/${team.IT}`, 'table'], ['users', '#/users', 'table.users'], ['audit', '#/audit', 'ul.changes li'],
+      ['dashboard', '#/reports', 'svg.chart'],
     ];
     for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
       const phone = viewport.width === 390;
@@ -416,7 +417,7 @@ describe('the console as a workspace', () => {
         const role = page.getByLabel('Role of Alan Agent');
         assert.ok((await role.boundingBox())!.width >= 150, 'the role control is wide enough to read');
         await page.goto(`${app.url}/#/audit`);
-        assert.ok(await page.locator('ul.changes').first().isVisible(), 'the audit log shows its changes on a phone');
+        assert.ok(await page.locator('ul.changes li').first().isVisible(), 'the audit log shows its changes on a phone');
       }
       await page.goto(`${app.url}/docs`);
       await page.getByRole('link', { name: 'PATCH /requests/{ref}/status' }).waitFor();

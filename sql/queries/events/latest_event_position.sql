@@ -2,5 +2,5 @@
 select xid::text, seq::text
 from events
 where xid < pg_snapshot_xmin(pg_current_snapshot())
-order by xid desc, seq desc
+order by events.xid desc, events.seq desc  -- the columns, not the text of the select list
 limit 1

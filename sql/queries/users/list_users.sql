@@ -5,5 +5,5 @@ where ($1::text is null or role = $1)
   and ($2::boolean is null or is_active = $2)
   and ($3::text is null or email ilike $3 or full_name ilike $3)
   and ($4::bigint is null or seq < $4)
-order by seq desc
+order by users.seq desc  -- the column: "seq" alone would be the text of the select list
 limit $5

@@ -1,0 +1,40 @@
+// The report operations: (db, actor, input) → figures, over what the actor may see.
+import * as v from 'valibot';
+import type { Tx } from '../db/index.ts';
+import { reportSummary, resolveRange } from '../db/reports.ts';
+import { fail } from '../errors.ts';
+import { listScope } from '../requests/policy.ts';
+import type { Actor } from '../users/keys.ts';
+import { timestamp, uuid } from '../validation.ts';
+
+export const SummaryQuery = v.strictObject({
+  from: v.optional(timestamp()),
+  to: v.optional(timestamp()),
+  team_id: v.optional(v.union([v.literal('none'), uuid()], 'must be a UUID or none')),
+});
+export type SummaryInput = v.InferOutput<typeof SummaryQuery>;
+
+const DAY_MS = 86_400_000;
+
+/** Reports are for agents (over what they may see) and admins (everything). */
+export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
+
+/**
+ * GET /reports/summary. `from`/`to` default to the last 30 days and may be at most 366
+ * days apart; dates are midnights in `tz` (the SLA policy's zone once there is one).
+ */
+export async function summary(db: Tx, actor: Actor, q: SummaryInput, now: number, tz = 'UTC') {
+  if (!mayReport(actor)) fail('forbidden', 'reports are for agents and admins');
+  const to = q.to ?? new Date(now).toISOString();
+  const from = q.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();
+  const range = await resolveRange(db, from, to, tz);
+  const span = range.to_at.getTime() - range.from_at.getTime();
+  if (span <= 0) fail('invalid_query', 'from must be before to', [{ path: 'from', message: 'must be before to' }]);
+  if (span > 366 * DAY_MS) fail('invalid_query', 'from and to may be at most 366 days apart', [{ path: 'to', message: 'must be at most 366 days after from' }]);
+  const { visible } = listScope(actor, null)!;
+  const figures = await reportSummary(db, {
+    from: range.from_at, to: range.to_at, team: q.team_id === undefined || q.team_id === 'none' ? null : q.team_id,
+    noTeam: q.team_id === 'none', visible, tz,
+  });
+  return { from: range.from_at.toISOString(), to: range.to_at.toISOString(), ...figures };
+}

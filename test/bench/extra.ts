@@ -1,0 +1,100 @@
+// make bench, the scenarios of issues 19 and 20: reports and CSV over 200 000 requests,
+// and 200 open event streams while requests are created at full speed.
+import http from 'node:http';
+import fs from 'node:fs';
+import autocannon from 'autocannon';
+import { sseReader } from '../sse.ts';
+
+const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
+
+export interface Extra { target: string; value: string; met: boolean }
+
+/** The server's resident memory in MiB (Linux). */
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/** GET /reports/summary at 4 connections; GET /requests.csv of every row: rows/s and RSS growth. */
+export async function reportsScenarios(base: string, adminKey: string, serverPid: number, duration: number): Promise<Extra[]> {
+  progress('reports_summary over every row: ServiceFlow, 4 connections');
+  const r = await autocannon({ url: base, connections: 4, duration, requests: [{ method: 'GET', path: '/reports/summary', headers: { 'x-api-key': adminKey } }] } as autocannon.Options);
+  progress(`reports_summary: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);
+
+  progress('requests.csv of every row');
+  const before = rssMiB(serverPid);
+  let peak = before;
+  const sampler = setInterval(() => { peak = Math.max(peak, rssMiB(serverPid)); }, 50);
+  const started = performance.now();
+  const { rows, bytes } = await new Promise<{ rows: number; bytes: number }>((resolve, reject) => {
+    http.get(`${base}/requests.csv`, { headers: { 'X-API-Key': adminKey } }, (res) => {
+      let n = 0; let size = 0;
+      res.on('data', (c: Buffer) => { size += c.length; for (const b of c) if (b === 0x0a) n++; });
+      res.on('end', () => resolve({ rows: n - 1, bytes: size }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const perSecond = Math.round(rows / seconds);
+  const growth = Math.round(peak - before);
+  progress(`requests.csv: ${rows} rows (${Math.round(bytes / 2 ** 20)} MiB) in ${seconds.toFixed(1)} s = ${perSecond} rows/s; server RSS ${Math.round(before)} → peak ${Math.round(peak)} MiB`);
+  return [
+    { target: 'reports_summary p99 under 300 ms at 4 connections (all rows)', value: `${r.latency.p99} ms (p50 ${r.latency.p50} ms, ${Math.round(r.requests.average)} req/s)`, met: r.latency.p99 < 300 && r.non2xx === 0 },
+    { target: 'CSV export at least 20 000 rows/s', value: `${perSecond} rows/s (${rows} rows)`, met: perSecond >= 20_000 },
+    { target: 'CSV export of every row grows the server RSS by under 50 MiB', value: `${growth} MiB`, met: growth < 50 },
+  ];
+}
+
+/**
+ * 200 open streams (as an ADMIN: every event reaches every stream) while requests are
+ * created at full speed: event-to-client latency (event created_at → received) over a
+ * sample of the streams, and the create throughput against the same load without streams.
+ */
+export async function streamsScenario(base: string, adminKey: string, empKey: string, duration: number, connections: number): Promise<Extra[]> {
+  const create = () => autocannon({
+    url: base, connections, duration,
+    requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'stream bench', priority: 'LOW' }) }],
+  } as autocannon.Options);
+  progress('create without streams (baseline for the streams scenario)');
+  const alone = await create();
+  progress(`create alone: ${Math.round(alone.requests.average)} req/s`);
+
+  const latencies: number[] = [];
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const streams: http.ClientRequest[] = [];
+  let received = 0;
+  await Promise.all(Array.from({ length: 200 }, (_, i) => new Promise<void>((resolve, reject) => {
+    const req = http.get(`${base}/events/stream`, { headers: { 'X-API-Key': adminKey }, agent }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', sseReader((m) => {
+        if (!m.data) return;
+        received++;
+        if (i < 10) latencies.push(Date.now() - Date.parse(JSON.parse(m.data).created_at));
+      }));
+      resolve();
+    });
+    req.on('error', reject);
+    streams.push(req);
+  })));
+  await new Promise((r) => setTimeout(r, 500));
+  progress('create with 200 open streams');
+  const withStreams = await create();
+  await new Promise((r) => setTimeout(r, 1000)); // the last events reach the streams
+  for (const s of streams) s.destroy();
+  agent.destroy();
+  const cost = 1 - withStreams.requests.average / alone.requests.average;
+  const p50 = quantile(latencies, 0.5);
+  const p99 = quantile(latencies, 0.99);
+  progress(`streams: ${received} messages; event-to-client p50 ${p50} ms, p99 ${p99} ms; create ${Math.round(withStreams.requests.average)} req/s with streams (cost ${Math.round(cost * 100)}%)`);
+  return [
+    { target: 'event-to-client p99 under 500 ms with 200 streams', value: `p50 ${p50} ms, p99 ${p99} ms (${latencies.length} samples)`, met: p99 < 500 },
+    { target: '200 streams cost the create throughput under 15%', value: `${Math.round(alone.requests.average)} → ${Math.round(withStreams.requests.average)} req/s (${Math.round(cost * 100)}%)`, met: cost < 0.15 },
+  ];
+}

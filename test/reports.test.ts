@@ -1,0 +1,157 @@
+// Reports: every figure of GET /reports/summary against a hand-built data set with known
+// timestamps (written through SQL with the bookkeeping triggers off, as a fixture), an
+// agent's summary limited to what they may see, and the CSV export.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { problem, useApp } from './helpers.ts';
+
+/** RFC 4180 rows, as a spreadsheet reads them. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { cell += '"'; i++; } else if (c === '"') quoted = false; else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(cell); cell = ''; }
+    else if (c === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++; }
+    else cell += c;
+  }
+  if (cell || row.length) { row.push(cell); rows.push(row); }
+  return rows;
+}
+
+describe('GET /reports/summary', () => {
+  const app = useApp();
+  const ids: Record<string, string> = {};
+  let admin: { id: string; key: string }; let it: { id: string; key: string }; let emp: { id: string; key: string };
+
+  before(async () => {
+    admin = await app().user('ADMIN');
+    it = await app().user('AGENT', 'Ivan IT');
+    const hr = await app().user('AGENT', 'Hana HR');
+    emp = await app().user('EMPLOYEE');
+    const team = async (name: string, member: string) => {
+      const t = (await app().call('POST', '/teams', { key: admin.key, body: { name } })).body;
+      await app().call('PUT', `/teams/${t.id}/members/${member}`, { key: admin.key });
+      return t.id as string;
+    };
+    const IT = await team('IT', it.id);
+    const HR = await team('HR', hr.id);
+    const reserved = await app().db.reserve();
+    try {
+      await reserved`begin`;
+      // A fixture with known times: the bookkeeping triggers (which stamp now()) are off.
+      await reserved`set local session_replication_role = replica`;
+      const add = async (name: string, r: { team: string | null; priority: string; status: string; assignee?: string; created: string; resolved?: string }) => {
+        const [row] = await reserved`
+          insert into requests (title, priority, status, team_id, assignee_id, created_by, created_at, updated_at, resolved_at)
+          values (${name}, ${r.priority}, ${r.status}, ${r.team}, ${r.assignee ?? null}, ${emp.id}, ${r.created}, ${r.created}, ${r.resolved ?? null})
+          returning id`;
+        ids[name] = row.id;
+      };
+      await add('R1', { team: IT, priority: 'HIGH', status: 'DONE', assignee: it.id, created: '2026-11-01T09:00:00Z', resolved: '2026-11-01T11:00:00Z' });
+      await add('R2', { team: IT, priority: 'NORMAL', status: 'IN_PROGRESS', assignee: it.id, created: '2026-11-02T10:00:00Z' });
+      await add('R3', { team: HR, priority: 'LOW', status: 'NEW', created: '2026-11-02T12:00:00Z' });
+      await add('R4', { team: null, priority: 'URGENT', status: 'CANCELED', created: '2026-11-03T08:00:00Z', resolved: '2026-11-03T09:00:00Z' });
+      await add('R5', { team: IT, priority: 'NORMAL', status: 'DONE', assignee: it.id, created: '2026-10-31T00:30:00Z', resolved: '2026-11-02T00:30:00Z' });
+      await add('R6', { team: IT, priority: 'LOW', status: 'NEW', created: '2026-11-05T08:00:00Z' });
+      const comment = (req: string, author: string, at: string, internal = false) =>
+        reserved`insert into comments (request_id, author_id, body, internal, created_at) values (${ids[req]}, ${author}, 'c', ${internal}, ${at})`;
+      await comment('R1', it.id, '2026-11-01T09:30:00Z'); // first response: 30 min
+      await reserved`insert into audit_logs (actor_id, action, entity_type, entity_id, created_at)
+        values (${it.id}, 'request.status_changed', 'request', ${ids.R2}, '2026-11-02T10:10:00Z')`; // first response: 10 min
+      await comment('R3', emp.id, '2026-11-02T12:05:00Z'); // the creator's own: not a response
+      await comment('R3', hr.id, '2026-11-02T12:06:00Z', true); // internal: not a response
+      await reserved`commit`;
+    } finally {
+      reserved.release();
+    }
+  });
+
+  test('an ADMIN gets every figure of the range, computed from the data', async () => {
+    const r = await app().call('GET', '/reports/summary?from=2026-11-01&to=2026-11-04', { key: admin.key });
+    assert.equal(r.status, 200, r.text);
+    const s = r.body;
+    assert.equal(s.from, '2026-11-01T00:00:00.000Z');
+    assert.equal(s.to, '2026-11-04T00:00:00.000Z');
+    assert.deepEqual([s.created, s.resolved, s.canceled], [4, 2, 1]);
+    assert.deepEqual(s.open, { NEW: 2, IN_PROGRESS: 1 });
+    assert.deepEqual(s.by_priority, { LOW: 1, NORMAL: 1, HIGH: 1, URGENT: 1 });
+    assert.deepEqual(s.first_response, { median_minutes: 20, p90_minutes: 28, sla_met_percent: null });
+    assert.deepEqual(s.resolution, { median_minutes: 1500, p90_minutes: 2604, sla_met_percent: null });
+    assert.deepEqual(s.by_day, [
+      { date: '2026-11-01', created: 1, resolved: 1 },
+      { date: '2026-11-02', created: 2, resolved: 1 },
+      { date: '2026-11-03', created: 1, resolved: 0 },
+    ]);
+    assert.deepEqual(s.by_team.map((t: any) => [t.name, t.created, t.resolved, t.open]), [[null, 1, 0, 0], ['HR', 1, 0, 1], ['IT', 2, 2, 2]]);
+    assert.deepEqual(s.agents.map((a: any) => [a.full_name, a.open, a.resolved]), [['Ivan IT', 1, 2]]);
+  });
+
+  test("an agent's summary covers only what they may see (no HR case for the IT desk); an employee gets 403", async () => {
+    const s = (await app().call('GET', '/reports/summary?from=2026-11-01&to=2026-11-04', { key: it.key })).body;
+    assert.equal(s.created, 3);
+    assert.deepEqual(s.open, { NEW: 1, IN_PROGRESS: 1 });
+    assert.ok(!s.by_team.some((t: any) => t.name === 'HR'));
+    assert.deepEqual(s.by_priority, { LOW: 0, NORMAL: 1, HIGH: 1, URGENT: 1 });
+    problem(await app().call('GET', '/reports/summary', { key: emp.key }), 403, 'forbidden');
+  });
+
+  test('a team filter, the default range and its limits', async () => {
+    const only = (await app().call('GET', `/reports/summary?from=2026-11-01&to=2026-11-04&team_id=none`, { key: admin.key })).body;
+    assert.deepEqual([only.created, only.canceled], [1, 1]);
+    const recent = await app().call('GET', '/reports/summary', { key: admin.key });
+    assert.equal(recent.status, 200);
+    assert.equal(Date.parse(recent.body.to) - Date.parse(recent.body.from), 30 * 86_400_000);
+    problem(await app().call('GET', '/reports/summary?from=2025-01-01&to=2026-11-04', { key: admin.key }), 400, 'invalid_query');
+    problem(await app().call('GET', '/reports/summary?from=2026-11-04&to=2026-11-01', { key: admin.key }), 400, 'invalid_query');
+    problem(await app().call('GET', '/reports/summary?from=yesterday', { key: admin.key }), 400, 'invalid_query');
+  });
+});
+
+describe('GET /requests.csv', () => {
+  const app = useApp();
+
+  test('round-trips titles with commas, quotes, line breaks and emoji, and guards formulas', async () => {
+    const admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE', 'Erin, "E"');
+    const titles = ['Comma, inside', 'Quote " inside', 'Line\nbreak', 'Emoji 🚀 ok', '=HYPERLINK("http://evil")', '+1 phone', '-minus', '@at'];
+    for (const title of titles) await app().call('POST', '/requests', { key: emp.key, body: { title, description: 'first line\r\nsecond' } });
+    const r = await app().call('GET', '/requests.csv', { key: admin.key });
+    assert.equal(r.status, 200);
+    assert.match(String(r.headers['content-type']), /^text\/csv; charset=utf-8/);
+    assert.match(String(r.headers['content-disposition']), /^attachment; filename="serviceflow-requests-\d{4}-\d{2}-\d{2}\.csv"$/);
+    const rows = parseCsv(r.text);
+    assert.deepEqual(rows[0], ['public_id', 'id', 'title', 'status', 'priority', 'team', 'created_by', 'assignee', 'created_at', 'updated_at', 'resolved_at', 'description']);
+    const got = rows.slice(1).map((row) => row[2]);
+    const guard = (t: string) => (/^[=+\-@]/.test(t) ? `'${t}` : t);
+    assert.deepEqual([...got].sort(), titles.map(guard).sort());
+    assert.ok(rows.slice(1).every((row) => row.length === 12 && row[6] === 'Erin, "E"' && row[11] === 'first line\r\nsecond'));
+  });
+
+  test('takes the filters and visibility of GET /requests: an employee exports only their own requests', async () => {
+    const a = await app().user('EMPLOYEE');
+    const b = await app().user('EMPLOYEE');
+    await app().call('POST', '/requests', { key: a.key, body: { title: 'mine', priority: 'HIGH' } });
+    await app().call('POST', '/requests', { key: a.key, body: { title: 'mine too', priority: 'LOW' } });
+    await app().call('POST', '/requests', { key: b.key, body: { title: 'not yours' } });
+    const own = parseCsv((await app().call('GET', '/requests.csv', { key: a.key })).text).slice(1).map((r) => r[2]);
+    assert.deepEqual(own.sort(), ['mine', 'mine too']);
+    const high = parseCsv((await app().call('GET', '/requests.csv?priority=HIGH', { key: a.key })).text).slice(1).map((r) => r[2]);
+    assert.deepEqual(high, ['mine']);
+    problem(await app().call('GET', '/requests.csv?limit=5', { key: a.key }), 400, 'invalid_query');
+  });
+
+  test('streams every row, past one page of the cursor', async () => {
+    const admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE');
+    await app().db`insert into requests (title, created_by) select 'bulk ' || i, ${emp.id}::uuid from generate_series(1, 2500) i`;
+    const rows = parseCsv((await app().call('GET', `/requests.csv?created_by=${emp.id}`, { key: admin.key })).text);
+    assert.equal(rows.length, 2501);
+    assert.equal(new Set(rows.slice(1).map((r) => r[0])).size, 2500, 'no row twice');
+  });
+});
