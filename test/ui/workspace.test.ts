@@ -234,6 +234,11 @@ describe('the console as a workspace', () => {
     await page.getByText('assignee nobody').waitFor();
     await page.getByText('Alan Agent let go of it').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Edit title, description or priority' }).count(), 0);
+    // An agent routes a pool request to one of their teams.
+    await page.getByLabel('Move to team').selectOption({ label: 'IT' });
+    await page.getByRole('button', { name: 'Move' }).click();
+    await page.getByText('team IT').waitFor();
+    await page.getByText('Alan Agent moved it from the general pool to IT').waitFor();
     await page.close();
   });
 
@@ -415,9 +420,10 @@ describe('the console as a workspace', () => {
       if (phone) {
         await page.goto(`${app.url}/#/users`);
         const role = page.getByLabel('Role of Alan Agent');
+        await role.waitFor();
         assert.ok((await role.boundingBox())!.width >= 150, 'the role control is wide enough to read');
         await page.goto(`${app.url}/#/audit`);
-        assert.ok(await page.locator('ul.changes li').first().isVisible(), 'the audit log shows its changes on a phone');
+        await page.locator('ul.changes li').first().waitFor({ state: 'visible' }); // the audit log shows its changes on a phone
       }
       await page.goto(`${app.url}/docs`);
       await page.getByRole('link', { name: 'PATCH /requests/{ref}/status' }).waitFor();
