@@ -37,6 +37,7 @@ typecheck: node_modules
 bench: node_modules
 	$(TSX) test/bench/run.ts
 
-# The web console in headless Chromium (Debian's chromium; apt-get install chromium).
+# The web console in headless Chromium (Debian's chromium; apt-get install chromium): every
+# test/ui/*.test.ts, with axe-core inside the pages; screenshots in test-output/ui/.
 test-ui: node_modules
 	$(TSX) test/run.ts $(wildcard test/ui/*.test.ts)

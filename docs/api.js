@@ -6,6 +6,9 @@ const el = (tag, attrs = {}, ...children) => {
   return node;
 };
 
+/** Text with `code spans` (the document's Markdown habit) as <code> elements. */
+const rich = (tag, attrs, text) => el(tag, attrs, ...String(text || '').split('`').map((part, i) => (i % 2 ? el('code', {}, part) : part)));
+
 function resolve(doc, obj) {
   let o = obj;
   while (o && o.$ref) o = o.$ref.slice(2).split('/').reduce((acc, k) => acc[k], doc);
@@ -32,25 +35,26 @@ function operation(doc, path, method, op) {
   const id = op.operationId || `${method}-${path}`;
   const art = el('article', { id });
   art.append(el('h3', {}, el('span', { class: `method ${method.toUpperCase()}` }, method.toUpperCase()), path));
-  art.append(el('p', {}, el('strong', {}, op.summary || '')));
-  if (op.description) art.append(el('p', { class: 'desc' }, op.description));
+  art.append(el('p', {}, rich('strong', {}, op.summary)));
+  if (op.description) art.append(rich('p', { class: 'desc' }, op.description));
   const params = (op.parameters || []).map((p) => resolve(doc, p));
   if (params.length) {
     const t = el('table', {}, el('tr', {}, el('th', {}, 'Parameter'), el('th', {}, 'In'), el('th', {}, 'Schema'), el('th', {}, 'About')));
-    for (const p of params) t.append(el('tr', {}, el('td', {}, el('code', {}, p.name)), el('td', {}, p.in), el('td', {}, el('code', {}, schemaText(doc, p.schema || {}))), el('td', {}, p.description || '')));
+    for (const p of params) t.append(el('tr', {}, el('td', {}, el('code', {}, p.name)), el('td', {}, p.in), el('td', {}, el('code', {}, schemaText(doc, p.schema || {}))), rich('td', {}, p.description)));
     art.append(t);
   }
   const body = op.requestBody?.content?.['application/json'];
   if (body) {
-    art.append(el('p', {}, 'Body (application/json):'), el('pre', {}, schemaText(doc, body.schema)));
-    if (body.example) art.append(el('p', {}, 'Example:'), el('pre', {}, JSON.stringify(body.example, null, 2)));
+    // tabindex: a block that scrolls sideways must be reachable by keyboard to be scrolled.
+    art.append(el('p', {}, 'Body (application/json):'), el('pre', { tabindex: '0' }, schemaText(doc, body.schema)));
+    if (body.example) art.append(el('p', {}, 'Example:'), el('pre', { tabindex: '0' }, JSON.stringify(body.example, null, 2)));
   } else if (op.requestBody) {
     // A raw body (an upload): its media range and what it holds.
     const [type] = Object.keys(op.requestBody.content || {});
     art.append(el('p', {}, `Body (${type}): ${op.requestBody.description || ''}`));
   }
   const t = el('table', {}, el('tr', {}, el('th', {}, 'Status'), el('th', {}, 'Meaning')));
-  for (const [status, r] of Object.entries(op.responses || {})) t.append(el('tr', {}, el('td', {}, status), el('td', {}, resolve(doc, r).description || '')));
+  for (const [status, r] of Object.entries(op.responses || {})) t.append(el('tr', {}, el('td', {}, status), rich('td', {}, resolve(doc, r).description)));
   art.append(t);
   return art;
 }
@@ -59,9 +63,9 @@ async function main() {
   const doc = await (await fetch('/openapi.json')).json();
   const root = document.getElementById('doc');
   const toc = el('ul');
-  root.replaceChildren(el('p', { class: 'desc' }, doc.info.description));
+  root.replaceChildren(rich('p', { class: 'desc' }, doc.info.description));
   for (const tag of doc.tags || []) {
-    const sec = el('section', { class: 'tag' }, el('h2', {}, tag.name), el('p', {}, tag.description || ''));
+    const sec = el('section', { class: 'tag' }, el('h2', {}, tag.name), rich('p', {}, tag.description));
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         if (!(op.tags || []).includes(tag.name)) continue;

@@ -67,6 +67,12 @@ export function listRequests(db: Tx, f: RequestFilter): Promise<RequestDoc[]> {
   ], true);
 }
 
+/** Open requests per team (null: the pool) for the console's counts: queue, the actor's work, all open. */
+export interface ViewCounts { team_id: string | null; team_name: string | null; queue: number; my_work: number; open: number }
+
+export const countViews = (db: Tx, actor: string, creator: string | null, v: Visibility) =>
+  query<ViewCounts>(db, 'requests/count_views', [actor, creator, v.all, v.teams, v.actor]);
+
 export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string; team_id: string | null }, creator: string, audit: Audit) =>
   one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit, r.team_id]);
 

@@ -36,7 +36,9 @@ export async function getOpenapi(_ctx: Ctx) {
 // img-src blob: for the console's attachment thumbnails: it fetches them with the key in a
 // header and shows the bytes through a blob: URL (an <img src> cannot send the key).
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml',
+};
 
 /** A static file read once at start-up; pages get a strict Content-Security-Policy (no inline code, nothing remote). */
 export function staticFile(file: string) {
@@ -57,6 +59,8 @@ export const getConsole = staticFile(path.join(WEB_DIR, 'index.html'));
 export const getConsoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
 export const getConsoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
 export const getConsoleReports = staticFile(path.join(WEB_DIR, 'reports.js'));
+/** Another of the console's files (a module app.js imports, the favicon): GET /ui/<name>. */
+export const consoleFile = (name: string) => staticFile(path.join(WEB_DIR, name));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function getMetrics(ctx: Ctx) {

@@ -3,7 +3,7 @@
 // (method, then the path's nouns; an item route is singular), like every handler.
 import type { CommentRow, RequestDoc, RequestRow } from '../db/requests.ts';
 import {
-  addComment, assignRequest, changeStatus, changeTeam, type Changed, checkComment, createRequest, editRequest, etagOf, findRequest,
+  addComment, assignRequest, changeStatus, changeTeam, type Changed, checkComment, countViews, createRequest, editRequest, etagOf, findRequest,
   listComments, listRequests, requestHistory,
 } from '../requests/actions.ts';
 import { allowedTransitions } from '../requests/policy.ts';
@@ -55,6 +55,20 @@ export async function getRequests(ctx: Ctx) {
   const { limit, after } = pageArgs(q);
   const rows = await listRequests(ctx.services.db, actor, q, { after, limit: limit + 1 });
   return jsonText(200, pageText(rows, limit, requestJson(actor)));
+}
+
+/**
+ * GET /requests/counts — the console's view counts: open requests the caller may see, in
+ * the queue (NEW, unassigned), assigned to the caller, and all open; in total and per team.
+ */
+export async function getRequestCounts(ctx: Ctx) {
+  noQuery(ctx);
+  const rows = await countViews(ctx.services.db, actorOf(ctx));
+  const sum = (k: 'queue' | 'my_work' | 'open') => rows.reduce((n, r) => n + r[k], 0);
+  return json(200, {
+    queue: sum('queue'), my_work: sum('my_work'), open: sum('open'),
+    teams: rows.map((r) => ({ team: r.team_id ? { id: r.team_id, name: r.team_name } : null, queue: r.queue, my_work: r.my_work, open: r.open })),
+  });
 }
 
 /** GET /requests/:ref */

@@ -7,11 +7,12 @@ import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
 import { getReportsSummary, getRequestsCsv } from './reports.ts';
 import {
-  getConsole, getConsoleReports, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
+  consoleFile, getConsole, getConsoleReports, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth,
+  getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
-  getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
-  patchRequestTeam, postRequestComments, postRequests,
+  getRequest, getRequestComments, getRequestCounts, getRequestHistory, getRequests, patchRequest, patchRequestAssignee,
+  patchRequestStatus, patchRequestTeam, postRequestComments, postRequests,
 } from './requests.ts';
 import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
@@ -34,6 +35,15 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
   { method: 'GET', path: '/ui/reports.js', handler: getConsoleReports, auth: 'public' },
   { method: 'GET', path: '/ui/telegram.js', handler: getConsoleTelegramScript, auth: 'public' },
+  { method: 'GET', path: '/ui/attachments.js', handler: consoleFile('attachments.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/core.js', handler: consoleFile('core.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/filters.js', handler: consoleFile('filters.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/history.js', handler: consoleFile('history.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/keys.js', handler: consoleFile('keys.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/live.js', handler: consoleFile('live.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/request.js', handler: consoleFile('request.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/teams.js', handler: consoleFile('teams.js'), auth: 'public' },
+  { method: 'GET', path: '/ui/favicon.svg', handler: consoleFile('favicon.svg'), auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },
@@ -50,6 +60,7 @@ export const routes: RouteDef[] = [
   { method: 'POST', path: '/requests', handler: postRequests, auth: 'key' },
   { method: 'GET', path: '/requests', handler: getRequests, auth: 'key' },
   { method: 'GET', path: '/requests.csv', handler: getRequestsCsv, auth: 'key' },
+  { method: 'GET', path: '/requests/counts', handler: getRequestCounts, auth: 'key' },
   { method: 'GET', path: '/requests/:ref', handler: getRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref', handler: patchRequest, auth: 'key' },
   { method: 'PATCH', path: '/requests/:ref/status', handler: patchRequestStatus, auth: 'key' },

@@ -2,9 +2,9 @@
 // loops next): (db, actor, ref, input, { ifMatch, audit }) → rows. No HTTP here: errors
 // are AppErrors with their codes (src/errors.ts), and the caller shapes the answer.
 import {
-  type CommentRow, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments as selectComments,
+  type CommentRow, countViews as selectCounts, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments as selectComments,
   listRequests as selectRequests, lockRequest, requestHistory as selectHistory, type RequestChange, type RequestDoc,
-  type RequestRow, updateRequest,
+  type RequestRow, updateRequest, type ViewCounts,
 } from '../db/requests.ts';
 import type { AuditRow } from '../db/audit.ts';
 import type { Sql, Tx } from '../db/index.ts';
@@ -205,6 +205,12 @@ export async function listRequests(db: Tx, actor: Actor, q: ListRequestsInput, p
     creator: scope.creator, q: q.q ?? null, createdAfter: q.created_after ?? null, createdBefore: q.created_before ?? null,
     teams, noTeam: q.team_id === 'none', visible: scope.visible, after: page.after, limit: page.limit,
   });
+}
+
+/** The open requests per team this actor may see (the console's counts), with the visibility of lists. */
+export async function countViews(db: Tx, actor: Actor): Promise<ViewCounts[]> {
+  const scope = listScope(actor, null)!;
+  return selectCounts(db, actor.id, scope.creator, scope.visible);
 }
 
 /** Oldest first; internal notes and network details only for those who may see them. */

@@ -1,160 +1,110 @@
-// ServiceFlow's console: plain ES module, no framework, no network beyond this server.
-// Every action button on a request comes from its allowed_transitions; the server decides.
+// ServiceFlow's console: plain ES modules, no framework, no network beyond this server.
+// Every action on a request comes from its allowed_transitions and the API's rules; the
+// server decides, and its answer (or its error) is shown. Live events (live.js) update the
+// open list and the open request in place, never touching what the user is typing.
+import {
+  api, confirmDialog, errorBox, field, flash, flashNext, flashPending, h, isStaff, newPage, pagedList, PRIORITIES, prose, root, select,
+  showError, state, statusBadge, statusText, when,
+} from './core.js';
+import { attachmentCard, filePicker, revokeBlobs, uploadFiles } from './attachments.js';
+import { countBadge, filterForm, forgetDirectory, getCounts, listStaff, listTeams, loadCounts, OPEN, queueCount, route } from './filters.js';
+import { historyList } from './history.js';
+import { installShortcuts } from './keys.js';
+import { startLive } from './live.js';
 import { csvButton, viewReports } from './reports.js';
 import { viewProfile } from './telegram.js';
+import { assigneeCard, editor } from './request.js';
+import { viewTeam, viewTeams } from './teams.js';
 
-const state = { key: sessionStorage.getItem('sf-key'), me: null };
-const main = document.getElementById('main');
+const mainEl = document.getElementById('main');
+const debounce = (fn, ms) => { let t; return () => { clearTimeout(t); t = setTimeout(fn, ms); }; };
+/** What the open view does with a live event, and with fresh counts; each render resets them. */
+let onLive = null;
+let onCounts = null;
+let live = null;
+/** What the console's older modules (reports.js) are handed: the helpers, and the element to draw into. */
+const ui = () => ({ h, api, field, flash, errorBox, state, main: root() });
 
-// ---- tiny DOM helpers
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
-const field = (label, input) => { const id = `f-${Math.random().toString(36).slice(2, 8)}`; input.id = id; return h('div', {}, h('label', { for: id }, label), input); };
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
-const statusBadge = (s) => h('span', { class: `status ${s}` }, s.replace('_', ' '));
-const flash = (text, kind = 'notice') => { const f = document.getElementById('flash'); f.replaceChildren(text ? h('div', { class: kind }, text) : ''); };
-
-// ---- the API
-class ApiError extends Error { constructor(status, problem) { super(problem?.detail || `HTTP ${status}`); this.status = status; this.problem = problem; } }
-async function api(method, path, body, headers = {}) {
-  const res = await fetch(path, {
-    method,
-    headers: { 'X-API-Key': state.key || '', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  if (!res.ok) throw new ApiError(res.status, data);
-  return { data, etag: res.headers.get('ETag') };
-}
-const errorBox = (err) => h('div', { class: 'error', role: 'alert' }, err.message);
-/** What the console's modules (reports.js, …) are handed. */
-const ui = { h, api, field, flash, errorBox, state, main };
-/** A call whose body is not JSON (an upload) or whose answer is bytes (a download). */
-async function raw(method, path, init = {}) {
-  const res = await fetch(path, { method, ...init, headers: { 'X-API-Key': state.key || '', ...init.headers } });
-  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
-  return res;
-}
-
-// ---- attachments
-// Files go up as the raw body (the API takes no forms); images come back through fetch (the
-// key is a header, which an <img src> cannot send) as blob: URLs, revoked on the next view.
-const blobs = new Set();
-const blobUrl = (blob) => { const url = URL.createObjectURL(blob); blobs.add(url); return url; };
-const IMAGES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-const isImage = (a) => IMAGES.includes(a.content_type.split(';')[0]);
-const bytes = (n) => (n < 1024 ? `${n} B` : n < 1048576 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1048576).toFixed(1)} MB`);
-async function uploadFiles(ref, files, internal) {
-  const failed = [];
-  for (const f of files) {
-    const q = new URLSearchParams({ filename: f.name, ...(internal ? { internal: 'true' } : {}) });
-    try {
-      await raw('POST', `/requests/${encodeURIComponent(ref)}/attachments?${q}`, { body: f, headers: { 'Content-Type': f.type || 'application/octet-stream' } });
-    } catch (err) { failed.push(`${f.name}: ${err.message}`); }
-  }
-  return failed.length ? `Not attached: ${failed.join('; ')}` : '';
-}
-/** A file picker that also takes files dropped on it; `files` is what will be sent. */
-function filePicker() {
-  const files = [];
-  const input = h('input', { type: 'file', multiple: true });
-  const list = h('ul', { class: 'picked', 'aria-live': 'polite' });
-  const show = () => list.replaceChildren(...files.map((f, i) => h('li', {}, `${f.name} (${bytes(f.size)}) `,
-    h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${f.name}`, onclick: () => { files.splice(i, 1); show(); } }, 'Remove'))));
-  const add = (more) => { files.push(...more); show(); };
-  input.addEventListener('change', () => { add([...input.files]); input.value = ''; });
-  const zone = h('div', { class: 'drop', ondragover: (e) => { e.preventDefault(); zone.classList.add('over'); }, ondragleave: () => zone.classList.remove('over'),
-    ondrop: (e) => { e.preventDefault(); zone.classList.remove('over'); add([...e.dataTransfer.files]); } },
-  field('Attach files', input), h('p', { class: 'meta' }, 'or drop them here'), list);
-  return { node: zone, files, clear: () => { files.length = 0; show(); } };
-}
-async function download(a) {
-  const link = h('a', { href: blobUrl(await (await raw('GET', `/attachments/${a.id}`)).blob()), download: a.filename });
-  document.body.append(link); link.click(); link.remove();
-}
-function preview(a, url) {
-  const dialog = h('dialog', { class: 'preview', 'aria-label': `Preview of ${a.filename}`, onclose: () => dialog.remove() },
-    h('img', { src: url, alt: a.filename }), h('p', {}, a.filename),
-    h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => download(a).catch((e) => flash(e.message, 'error')) }, 'Download'),
-      h('button', { type: 'button', class: 'primary', onclick: () => dialog.close() }, 'Close')));
-  document.body.append(dialog);
-  dialog.showModal();
-}
-function attachmentCard(a) {
-  const card = h('li', { class: `file${a.internal ? ' internal' : ''}` });
-  const thumb = h('button', { type: 'button', class: 'thumb', 'aria-label': `Preview ${a.filename}`, disabled: true });
-  if (isImage(a)) {
-    raw('GET', `/attachments/${a.id}`).then((res) => res.blob()).then((blob) => {
-      const url = blobUrl(blob);
-      thumb.replaceChildren(h('img', { src: url, alt: '' }));
-      thumb.disabled = false;
-      thumb.addEventListener('click', () => preview(a, url));
-    }).catch(() => thumb.replaceChildren('?'));
-  }
-  card.append(isImage(a) ? thumb : h('span', { class: 'thumb', 'aria-hidden': 'true' }, (a.filename.split('.').pop() || 'file').slice(0, 4).toUpperCase()),
-    h('div', {}, h('div', { class: 'name' }, a.filename),
-      h('div', { class: 'meta' }, `${bytes(a.size)} · ${a.uploaded_by.full_name} · ${when(a.created_at)}${a.internal ? ' · internal' : ''}`),
-      h('button', { type: 'button', class: 'link', 'aria-label': `Download ${a.filename}`, onclick: () => download(a).catch((e) => flash(e.message, 'error')) }, 'Download')));
-  return card;
-}
-
-// ---- routing
+// ---- routing: #/name/arg?filters
 // A function, so the views below are defined by the time it runs.
 const routes = () => ({
-  requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit,
-  reports: () => viewReports(ui),
-  profile: () => viewProfile({ h, api, flash, main }),
+  requests: viewRequests, open: viewOpen, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest,
+  teams: (id) => (id ? viewTeam(id) : viewTeams()), users: viewUsers, audit: viewAudit, reports: () => viewReports(ui()),
+  profile: () => viewProfile(ui()),
 });
 function navLinks() {
   const role = state.me?.role;
+  const c = getCounts();
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
-  if (role === 'AGENT' || role === 'ADMIN') links.splice(1, 0, ['queue', 'Queue'], ['mine', 'My work']);
+  if (role === 'AGENT' || role === 'ADMIN') links.splice(0, 0, ['queue', 'Queue', c?.queue], ['mine', 'My work', c?.my_work], ['open', 'All open', c?.open]);
   if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
-  if (role === 'ADMIN') links.push(['users', 'Users'], ['audit', 'Audit log']);
+  if (role === 'ADMIN') links.push(['teams', 'Teams'], ['users', 'Users'], ['audit', 'Audit log']);
   links.push(['profile', 'Profile']);
-  const current = location.hash.slice(2).split('/')[0] || 'requests';
-  document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
+  const current = route().name;
+  document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text, n]) =>
+    h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text, countBadge(n))) : []));
 }
 async function render() {
-  // A message for the view being opened (set just before navigating), else none.
-  flash(...(state.notice || ['']));
-  state.notice = null;
-  for (const url of blobs) URL.revokeObjectURL(url);
-  blobs.clear();
+  flashPending();
+  onLive = null; onCounts = null;
+  revokeBlobs();
   if (!state.me) return viewSignIn();
   navLinks();
-  const [name, ...rest] = location.hash.slice(2).split('/');
+  const { name, args } = route();
   const view = routes()[name] || viewRequests;
-  main.replaceChildren(h('p', { class: 'meta' }, 'Loading…'));
+  const page = newPage();
   try {
-    await view(...rest.map(decodeURIComponent));
+    await view(...args);
   } catch (err) {
-    if (err.status === 401) return signOut('Your key is no longer valid. Sign in again.');
-    main.replaceChildren(errorBox(err));
+    if (err.status === 401) return; // the sf:unauthorized handler has signed out already
+    page.replaceChildren(errorBox(err));
   }
-  main.focus();
+  if (page === root() && !mainEl.contains(document.activeElement)) mainEl.focus();
 }
+/** Sets what the view drawing into `page` does with live events, unless the user has moved on. */
+function listen(page, fn, counts = null) { if (page === root()) { onLive = fn; onCounts = counts; } }
 window.addEventListener('hashchange', render);
 
+// ---- the live stream
+const refreshCounts = debounce(async () => { await loadCounts(); navLinks(); onCounts?.(); }, 250);
+function liveEvent(e) {
+  if (e.type.startsWith('team.') || e.type.startsWith('user.')) forgetDirectory();
+  if (e.data?.request) refreshCounts();
+  onLive?.(e);
+}
+function showLive(s) {
+  const el = document.getElementById('live');
+  if (!el) return;
+  el.className = `live is-${s}`;
+  el.textContent = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' }[s];
+  el.title = s === 'live' ? 'Changes by others appear as they happen' : 'Trying to reach the server; changes will appear once it answers';
+}
+
 // ---- sign in / out
+const KEY_GONE = 'Your key is no longer valid (it was rotated or your user deactivated). Sign in again with your new key.';
 function showWho() {
   const who = document.getElementById('who');
-  who.replaceChildren(...(state.me ? [h('span', {}, `${state.me.full_name} · `, h('strong', {}, state.me.role)), h('button', { type: 'button', onclick: () => signOut() }, 'Sign out')] : []));
+  who.replaceChildren(...(state.me ? [h('span', { id: 'live', class: 'live is-connecting' }, 'Connecting…'),
+    h('span', {}, `${state.me.full_name} · `, h('strong', {}, state.me.role)), h('button', { type: 'button', onclick: () => signOut() }, 'Sign out')] : []));
+}
+function startSession() {
+  showWho();
+  live?.stop();
+  live = startLive({ key: state.key, onEvent: liveEvent, onState: showLive, onUnauthorized: () => signOut(KEY_GONE) });
+  loadCounts().then(() => { navLinks(); onCounts?.(); });
 }
 function signOut(message) {
+  live?.stop(); live = null;
   sessionStorage.removeItem('sf-key');
   state.key = null; state.me = null;
-  showWho(); navLinks(); viewSignIn(); if (message) flash(message, 'error');
+  forgetDirectory();
+  onLive = null; onCounts = null;
+  for (const d of document.querySelectorAll('dialog')) d.remove();
+  showWho(); navLinks(); viewSignIn(); flash(message || '', 'error');
 }
+window.addEventListener('sf:unauthorized', () => { if (state.me) signOut(KEY_GONE); });
 function viewSignIn() {
+  const main = newPage();
   const key = h('input', { type: 'password', autocomplete: 'off', required: true, placeholder: 'sfk_…' });
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
@@ -162,13 +112,13 @@ function viewSignIn() {
     try {
       state.me = (await api('GET', '/users/me')).data;
       sessionStorage.setItem('sf-key', state.key);
-      showWho();
-      location.hash = '#/requests';
-      render();
+      startSession();
+      // Back where the user was (a bookmark, or the page a dead key left), else the list.
+      if (!location.hash || location.hash === '#/') location.hash = '#/requests';
+      else render();
     } catch (err) {
       state.key = null;
-      form.querySelector('.error')?.remove();
-      form.append(errorBox(err));
+      showError(form, err);
     }
   } }, field('Your API key', key), h('p', { class: 'meta' }, 'The key stays in this browser tab only (session storage) and is forgotten when you sign out.'), h('button', { class: 'primary', type: 'submit' }, 'Sign in'));
   main.replaceChildren(h('h1', {}, 'Sign in'), form);
@@ -176,100 +126,181 @@ function viewSignIn() {
 }
 
 // ---- request lists
+const priorityBadge = (p) => h('span', { class: `prio ${p}` }, p);
 function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
-  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Priority'), h('th', { class: 'hide-sm' }, 'Assignee'), h('th', { class: 'hide-sm' }, 'Filed'))),
-    h('tbody', {}, items.map((r) => h('tr', {},
-      h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`), r.attachments_count && state.me.role !== 'EMPLOYEE' ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
-      h('td', {}, statusBadge(r.status)),
-      h('td', { class: 'hide-sm' }, r.priority),
-      h('td', { class: 'hide-sm' }, r.assignee?.full_name || '—'),
-      h('td', { class: 'hide-sm' }, when(r.created_at))))));
+  return h('table', { class: 'requests cards' }, h('thead', {}, h('tr', {}, ['Request', 'Status', 'Priority', 'Team', 'Assignee', 'Filed'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, items.map((r) => h('tr', { 'data-id': r.public_id },
+      h('td', { 'data-label': 'Request' }, h('a', { class: 'row-link', href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`),
+        r.attachments_count && isStaff() ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
+      h('td', { 'data-label': 'Status' }, statusBadge(r.status)),
+      h('td', { 'data-label': 'Priority' }, priorityBadge(r.priority)),
+      h('td', { 'data-label': 'Team' }, r.team?.name || 'General pool'),
+      h('td', { 'data-label': 'Assignee' }, r.assignee?.full_name || '—'),
+      h('td', { 'data-label': 'Filed' }, when(r.created_at))))));
 }
-/** A list that pages with next_cursor ("Load more"). */
-async function pagedList(container, basePath, table) {
-  let cursor = null;
-  const more = h('button', { type: 'button' }, 'Load more');
-  const rows = [];
-  async function load() {
-    const sep = basePath.includes('?') ? '&' : '?';
-    const { data } = await api('GET', `${basePath}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
-    rows.push(...data.items);
-    cursor = data.next_cursor;
-    container.replaceChildren(table(rows), cursor ? h('div', { class: 'actions' }, more) : '');
-  }
-  more.addEventListener('click', () => load().catch((e) => container.append(errorBox(e))));
-  await load();
-}
-async function listView(title, fixed, { filters = true } = {}) {
-  const status = h('select', {}, h('option', { value: '' }, 'Any'), ...['NEW', 'IN_PROGRESS', 'DONE', 'CANCELED'].map((s) => h('option', { value: s }, s.replace('_', ' '))));
-  const q = h('input', { type: 'search', placeholder: 'Words in title or description' });
-  const results = h('div', { 'aria-live': 'polite' });
-  const params = () => {
-    const p = new URLSearchParams(fixed);
-    if (status.value) p.set('status', status.value);
-    if (q.value.trim()) p.set('q', q.value.trim());
-    return p;
+/**
+ * A list of requests: `fixed` API filters, the filter form (its values in the hash), and
+ * live refreshes that keep the form, the focused row and the loaded length.
+ */
+async function listView(title, fixed, { show = ['status', 'priority', 'assignee', 'team', 'sort', 'q'], defaults = {}, before = '' } = {}) {
+  const main = root();
+  const results = h('div');
+  const summary = h('p', { class: 'meta', role: 'status' });
+  let list = null;
+  let path = '';
+  let asked = 0;
+  let asking = ''; // the filters asked for last, shown or not yet
+  // Filters change faster than lists load: only the latest answer is shown.
+  const load = async (q) => {
+    const mine = ++asked;
+    const qs = new URLSearchParams(fixed);
+    for (const [k, v] of q) qs.set(k, v);
+    const wanted = `/requests?${qs.toString().replace(/%2C/gi, ',')}`;
+    asking = wanted;
+    const box = h('div');
+    const shown = await pagedList(box, wanted, requestTable);
+    if (mine !== asked) return;
+    list = shown; path = wanted;
+    results.replaceChildren(box);
+    summary.textContent = '';
   };
-  const run = () => {
-    const qs = params().toString();
-    return pagedList(results, `/requests${qs ? `?${qs}` : ''}`, requestTable).catch((e) => results.replaceChildren(errorBox(e)));
-  };
-  const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); run(); } },
-    filters ? field('Status', status) : '', filters ? field('Search', q) : '', filters ? h('div', {}, h('button', { type: 'submit' }, 'Apply')) : '',
-    h('div', {}, csvButton(ui, params)));
-  main.replaceChildren(h('h1', {}, title), form, results);
-  await run();
+  const { form, query } = await filterForm({ params: route().params, defaults, show, onChange: (q) => load(q).catch((e) => results.replaceChildren(errorBox(e))) });
+  // The CSV of what the list shows: the same filters (GET /requests.csv takes those of GET /requests).
+  const csv = h('div', { class: 'actions' }, csvButton(ui(), () => new URLSearchParams(asking.split('?')[1] || '')));
+  main.replaceChildren(h('h1', {}, title), before, form, csv, summary, results);
+  await load(query());
+  const refresh = debounce(async () => {
+    if (!list) return;
+    const seen = new Set(list.rows().map((r) => r.public_id));
+    const focused = document.activeElement?.closest?.('tr[data-id]')?.dataset.id;
+    const mine = path;
+    await list.reload().catch(() => {});
+    if (mine !== path) return;
+    const fresh = list.rows().filter((r) => !seen.has(r.public_id));
+    for (const r of fresh) results.querySelector(`tr[data-id="${r.public_id}"]`)?.classList.add('fresh');
+    if (focused) results.querySelector(`tr[data-id="${focused}"] a.row-link`)?.focus();
+    if (fresh.length) summary.textContent = `New here: ${fresh.map((r) => `${r.public_id} · ${r.title}`).join('; ')}`;
+  }, 150);
+  listen(main, (e) => { if (e.data?.request) refresh(); });
 }
 const viewRequests = () => listView(state.me.role === 'EMPLOYEE' ? 'My requests' : 'All requests', '');
-const viewQueue = () => listView('Queue: new and unassigned', 'status=NEW&assignee_id=none', { filters: false });
-const viewMyWork = () => listView('My work', 'assignee_id=me');
+const viewOpen = () => listView('All open requests', `status=${OPEN}`, { show: ['priority', 'assignee', 'team', 'sort', 'q'] });
+const viewMyWork = () => listView('My work', 'assignee_id=me', { show: ['status', 'priority', 'team', 'sort', 'q'], defaults: { status: OPEN } });
+/** The queue (NEW, unassigned): everything, all my teams, each team, or the general pool. */
+async function viewQueue() {
+  const team = route().params.get('team_id') || '';
+  const teams = state.me.role === 'AGENT' ? state.me.teams : (await listTeams()).filter((t) => t.is_active);
+  const tabs = [['', 'All'], ...(state.me.role === 'AGENT' ? [['mine', 'All my teams']] : []), ...teams.map((t) => [t.id, t.name]), ['none', 'General pool']];
+  const nav = h('nav', { class: 'tabs', 'aria-label': 'Queues' });
+  const paintTabs = () => nav.replaceChildren(...tabs.map(([id, name]) => h('a', { href: `#/queue${id ? `?team_id=${id}` : ''}`, 'aria-current': id === team ? 'page' : false },
+    name, countBadge(queueCount(getCounts(), id)))));
+  paintTabs();
+  const name = tabs.find(([id]) => id === team)?.[1] || 'the link\'s team';
+  const page = root();
+  await listView(team ? `Queue: ${name}` : 'Queue: new and unassigned', `status=NEW&assignee_id=none${team ? `&team_id=${encodeURIComponent(team)}` : ''}`, { show: ['priority', 'sort', 'q'], before: nav });
+  if (page === root()) { onCounts = paintTabs; paintTabs(); } // counts may have come while the list loaded
+}
 
-function viewNew() {
+async function viewNew() {
+  const main = root();
   const title = h('input', { required: true, maxlength: 200 });
   const description = h('textarea', { maxlength: 10000 });
-  const priority = h('select', {}, ...['LOW', 'NORMAL', 'HIGH', 'URGENT'].map((p) => h('option', { value: p, selected: p === 'NORMAL' }, p)));
+  const priority = select(PRIORITIES.map((p) => [p, p]), 'NORMAL');
+  const teams = (await listTeams()).filter((t) => t.is_active);
+  const team = select([['', 'Not sure: the general pool'], ...teams.map((t) => [t.id, t.name])], '');
   const picker = filePicker();
   const form = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
+    const submit = form.querySelector('button[type="submit"]');
+    submit.disabled = true;
     try {
-      const { data } = await api('POST', '/requests', { title: title.value, description: description.value, priority: priority.value });
+      const { data } = await api('POST', '/requests', { title: title.value, description: description.value, priority: priority.value, team_id: team.value || null });
       const failed = await uploadFiles(data.public_id, picker.files, false);
-      state.notice = failed ? [`Filed ${data.public_id}. ${failed}`, 'error'] : [`Filed ${data.public_id}.`];
+      const thanks = `Thank you: ${data.public_id} is filed${data.team ? ` with ${data.team.name}` : ''}. You will see every answer and change on this page.`;
+      flashNext(failed ? `${thanks} ${failed}` : thanks, failed ? 'error' : 'notice');
       location.hash = `#/request/${data.public_id}`;
-    } catch (err) { form.querySelector('.error')?.remove(); form.append(errorBox(err)); }
-  } }, field('Title', title), field('Description', description), field('Priority', priority), picker.node, h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
+    } catch (err) { submit.disabled = false; showError(form, err); }
+  } }, field('Title', title), field('Description', description), field('Priority', priority),
+  teams.length ? field('Team', team) : '', teams.length ? h('p', { class: 'meta' }, 'Pick the desk that handles it (IT, HR, …); if you are not sure, leave it to the general pool and an agent will route it.') : '',
+  picker.node, h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'File request')));
   main.replaceChildren(h('h1', {}, 'New request'), form);
   title.focus();
 }
 
 // ---- one request
 const LABELS = { IN_PROGRESS: 'Take / start', DONE: 'Mark done', CANCELED: 'Cancel request' };
+/** Refusals that mean another change got there first. */
+const RACES = ['status_is_terminal', 'status_already_set', 'invalid_status_transition'];
 async function viewRequest(ref) {
-  const { data: r, etag } = await api('GET', `/requests/${encodeURIComponent(ref)}`);
-  const staff = state.me.role !== 'EMPLOYEE';
+  const main = root();
+  let { data: r, etag } = await api('GET', `/requests/${encodeURIComponent(ref)}`);
+  const staff = isStaff();
+  const names = new Map([[state.me.id, state.me.full_name]]);
+  const teamNames = new Map();
+  const [teams, people] = await Promise.all([staff ? listTeams() : [], listStaff()]);
+  for (const t of teams) teamNames.set(t.id, t.name);
+  for (const u of people) names.set(u.id, u.full_name);
+
+  const heading = h('h1');
+  const details = h('div', { class: 'card' });
+  const buttons = h('div', { class: 'actions' });
   const closing = h('textarea', { placeholder: 'Optional comment, visible to the requester' });
-  const act = async (to) => {
-    try {
-      await api('PATCH', `/requests/${r.public_id}/status`, { status: to, ...(closing.value.trim() ? { comment: closing.value.trim() } : {}) }, { 'If-Match': etag });
-      flash(`${r.public_id} is now ${to.replace('_', ' ')}.`);
-    } catch (err) {
-      // A lost race (412 stale ETag, or 409 because the request moved on) reloads what is true now.
-      if (err.status === 412 || err.status === 409) flash(`Someone else changed ${r.public_id} meanwhile: ${err.message}. Showing it as it is now.`, 'error');
-      else flash(err.message, 'error');
-    }
-    await viewRequest(ref);
-  };
-  const actions = r.allowed_transitions.map((to) => h('button', { type: 'button', class: to === 'CANCELED' ? 'danger' : 'primary', onclick: () => act(to) }, LABELS[to] || to));
+  const closingField = field('Comment with the status change', closing);
+  const statusCard = h('div', { class: 'card' }, h('h2', {}, 'Status'), closingField, buttons);
+  const edit = editor({ now: () => ({ r, etag }), refresh });
+  const manage = assigneeCard({ now: () => r, change, teams, people });
   const comments = h('div', { class: 'stack' });
   const history = h('div');
+  const updated = h('p', { class: 'meta', role: 'status' });
+
+  /**
+   * Sends one change with If-Match. A refusal because the request moved on (412, or a status
+   * that changed under us) shows the request as it is now; any other refusal is the API's
+   * own words, beside the control that asked (`where`), after the request is shown afresh.
+   */
+  async function change(method, path, body, done, where = manage.el) {
+    manage.settle();
+    let refused = null;
+    statusCard.querySelector(':scope > .error')?.remove();
+    try {
+      await api(method, path, body, { 'If-Match': etag });
+      flash(done);
+      if (body.comment) closing.value = '';
+    } catch (err) {
+      if (err.status === 412 || RACES.includes(err.problem?.code)) flash(`Someone else changed ${r.public_id} meanwhile: ${err.message}. Showing it as it is now.`, 'error');
+      else { flash(''); refused = err; }
+    }
+    await refresh().catch(() => {});
+    if (refused) showError(where, refused);
+  }
+  const act = (to) => change('PATCH', `/requests/${r.public_id}/status`, { status: to, ...(closing.value.trim() ? { comment: closing.value.trim() } : {}) }, `${r.public_id} is now ${statusText(to)}.`, statusCard);
+
+  function paint() {
+    names.set(r.created_by.id, r.created_by.full_name);
+    if (r.assignee) names.set(r.assignee.id, r.assignee.full_name);
+    if (r.team) teamNames.set(r.team.id, r.team.name);
+    heading.textContent = `${r.public_id} · ${r.title}`;
+    details.replaceChildren(
+      h('p', {}, statusBadge(r.status), ' ', priorityBadge(r.priority), ' ', h('span', { class: 'meta' },
+        `Priority ${r.priority} · ${r.team ? `team ${r.team.name}` : 'general pool'} · filed by ${r.created_by.full_name} `, when(r.created_at),
+        ` · assignee ${r.assignee?.full_name || 'nobody'}`, r.resolved_at ? [' · closed ', when(r.resolved_at)] : '')),
+      prose(r.description));
+    buttons.replaceChildren(...(r.allowed_transitions.length
+      ? r.allowed_transitions.map((to) => h('button', { type: 'button', class: to === 'CANCELED' ? 'danger' : 'primary', onclick: () => act(to) }, LABELS[to] || to))
+      : [h('p', { class: 'meta' }, 'No status change is open to you.')]));
+    closingField.hidden = !r.allowed_transitions.some((t) => t !== 'IN_PROGRESS');
+    edit.paint();
+    manage.paint();
+  }
+
   const body = h('textarea', { maxlength: 10000 });
   const internal = h('input', { type: 'checkbox' });
   const picker = filePicker();
   const files = h('div');
   const commentForm = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
-    commentForm.querySelector('.error')?.remove();
+    commentForm.querySelector(':scope > .error')?.remove();
     if (!body.value.trim() && !picker.files.length) return commentForm.append(errorBox(new Error('Write a comment or attach a file.')));
     try {
       if (body.value.trim()) await api('POST', `/requests/${r.public_id}/comments`, { body: body.value, internal: internal.checked });
@@ -277,33 +308,49 @@ async function viewRequest(ref) {
       body.value = ''; internal.checked = false; picker.clear();
       await loadThread();
       if (failed) flash(failed, 'error');
-    } catch (err) { commentForm.append(errorBox(err)); }
-  } }, field('Add a comment', body), picker.node, staff ? h('div', {}, h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)'), h('p', { class: 'meta' }, 'Files sent with an internal note are internal too.')) : '', h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
+    } catch (err) { showError(commentForm, err); }
+  } }, field('Add a comment', body), picker.node,
+  staff ? h('div', {}, h('label', { class: 'check' }, internal, 'Internal note (agents and admins only)'), h('p', { class: 'meta' }, 'Files sent with an internal note are internal too.')) : '',
+  h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Comment')));
   async function loadThread() {
-    await pagedList(files, `/requests/${r.public_id}/attachments`, (items) => items.length ? h('ul', { class: 'files' }, items.map(attachmentCard)) : h('p', { class: 'meta' }, 'No files yet.'));
-    await pagedList(comments, `/requests/${r.public_id}/comments`, (items) => h('div', {}, items.length ? items.map((c) => h('div', { class: `comment${c.internal ? ' internal' : ''}` },
-      h('div', { class: 'meta' }, `${c.author.full_name} · ${when(c.created_at)}${c.internal ? ' · internal note' : ''}`), h('div', {}, c.body))) : h('p', { class: 'meta' }, 'No comments yet.')));
-    await pagedList(history, `/requests/${r.public_id}/history`, (items) => h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'What'))),
-      h('tbody', {}, items.map((e) => h('tr', {}, h('td', {}, when(e.created_at)), h('td', {}, e.actor?.full_name || '—'),
-        h('td', {}, e.action, ' ', h('span', { class: 'meta' }, Object.entries(e.changes).filter(([k]) => k !== 'request_id').map(([k, [a, b]]) => `${k}: ${a ?? '∅'} → ${b ?? '∅'}`).join('; '))))))));
+    await pagedList(files, `/requests/${r.public_id}/attachments`, (items) => (items.length ? h('ul', { class: 'files' }, items.map(attachmentCard)) : h('p', { class: 'meta' }, 'No files yet.')));
+    await pagedList(comments, `/requests/${r.public_id}/comments`, (items) => h('div', {}, items.length ? items.map((c) => {
+      names.set(c.author.id, c.author.full_name);
+      return h('article', { class: `comment${c.internal ? ' internal' : ''}` },
+        h('div', { class: 'meta' }, `${c.author.full_name} · `, when(c.created_at), c.internal ? ' · internal note' : ''), prose(c.body, ''));
+    }) : h('p', { class: 'meta' }, 'No comments yet.')));
+    await pagedList(history, `/requests/${r.public_id}/history`, (items) => historyList(items, names, teamNames));
   }
+  async function refresh() {
+    const res = await api('GET', `/requests/${r.id}`);
+    r = res.data; etag = res.etag;
+    paint();
+    await loadThread();
+  }
+
+  paint();
   main.replaceChildren(
     h('p', {}, h('a', { href: '#/requests' }, '← Back to the list')),
-    h('h1', {}, `${r.public_id} · ${r.title}`),
-    h('div', { class: 'card' },
-      h('p', {}, statusBadge(r.status), ' ', h('span', { class: 'meta' }, `Priority ${r.priority} · filed by ${r.created_by.full_name} ${when(r.created_at)} · assignee ${r.assignee?.full_name || 'nobody'}${r.resolved_at ? ` · closed ${when(r.resolved_at)}` : ''}`)),
-      h('p', { style: false }, r.description || h('span', { class: 'meta' }, 'No description.')),
-      actions.length ? h('div', {}, r.allowed_transitions.some((t) => t !== 'IN_PROGRESS') ? field('Comment with the status change', closing) : '', h('div', { class: 'actions' }, actions)) : h('p', { class: 'meta' }, 'No status change is open to you.')),
+    heading, details, updated, edit.el, statusCard, manage.el,
     h('h2', {}, 'Files'), files,
     h('h2', {}, 'Comments'), comments, commentForm,
     h('h2', {}, 'History'), history);
   await loadThread();
+  // Another person's change or comment shows here as it happens; the forms keep their text.
+  const again = debounce(() => refresh().catch(() => {}), 150);
+  listen(main, (e) => {
+    if (e.data?.request?.id !== r.id) return;
+    if (e.actor && e.actor.id !== state.me.id) updated.replaceChildren(`Updated by ${e.actor.full_name} `, when(e.created_at), '.');
+    again();
+  });
 }
 
 // ---- admin: users
+const ROLES = ['ADMIN', 'AGENT', 'EMPLOYEE'];
 async function viewUsers() {
-  const role = h('select', {}, h('option', { value: '' }, 'Any'), ...['ADMIN', 'AGENT', 'EMPLOYEE'].map((x) => h('option', { value: x }, x)));
-  const active = h('select', {}, h('option', { value: '' }, 'Any'), h('option', { value: 'true' }, 'Active'), h('option', { value: 'false' }, 'Deactivated'));
+  const main = root();
+  const role = select([['', 'Any'], ...ROLES.map((x) => [x, x])], '');
+  const active = select([['', 'Any'], ['true', 'Active'], ['false', 'Deactivated']], '');
   const q = h('input', { type: 'search', placeholder: 'Name or email' });
   const results = h('div');
   const newKey = h('div', { 'aria-live': 'polite' });
@@ -316,42 +363,56 @@ async function viewUsers() {
     if (role.value) params.set('role', role.value);
     if (active.value) params.set('is_active', active.value);
     if (q.value.trim()) params.set('q', q.value.trim());
-    return pagedList(results, `/users${params.size ? `?${params}` : ''}`, (items) => h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'Name'), h('th', { class: 'hide-sm' }, 'Email'), h('th', {}, 'Role'), h('th', {}, 'Status'), h('th', {}, 'Actions'))),
+    return pagedList(results, `/users${params.size ? `?${params}` : ''}`, (items) => h('table', { class: 'cards users' },
+      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'Status', 'Actions'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, items.map((u) => {
-        const roleSel = h('select', { 'aria-label': `Role of ${u.full_name}` }, ...['ADMIN', 'AGENT', 'EMPLOYEE'].map((x) => h('option', { value: x, selected: x === u.role }, x)));
+        const roleSel = select(ROLES.map((x) => [x, x]), u.role, { 'aria-label': `Role of ${u.full_name}` });
         const change = async (body, done) => {
-          try { await api('PATCH', `/users/${u.id}`, body); flash(done); await run(); } catch (err) { flash(err.message, 'error'); }
+          try { await api('PATCH', `/users/${u.id}`, body); forgetDirectory(); flash(done); await run(); } catch (err) { flash(err.message, 'error'); await run(); }
         };
-        roleSel.addEventListener('change', () => change({ role: roleSel.value }, `${u.full_name} is now ${roleSel.value}.`));
-        return h('tr', {}, h('td', {}, u.full_name), h('td', { class: 'hide-sm' }, u.email), h('td', {}, roleSel), h('td', {}, u.is_active ? 'Active' : 'Deactivated'),
-          h('td', {}, h('div', { class: 'actions' },
-            h('button', { type: 'button', class: u.is_active ? 'danger' : '', onclick: () => change({ is_active: !u.is_active }, `${u.full_name} is ${u.is_active ? 'deactivated' : 'active again'}.`) }, u.is_active ? 'Deactivate' : 'Activate'),
-            h('button', { type: 'button', onclick: async () => {
-              try { showKey(u.full_name, (await api('POST', `/users/${u.id}/api-key/rotate`)).data.api_key); } catch (err) { flash(err.message, 'error'); }
-            } }, 'Rotate key'))));
+        roleSel.addEventListener('change', async () => {
+          const ok = await confirmDialog({ title: `Make ${u.full_name} ${roleSel.value}?`, message: `${u.full_name} is ${u.role} now; the new role changes what they may see and do at once.`, confirm: 'Change role' });
+          if (ok) change({ role: roleSel.value }, `${u.full_name} is now ${roleSel.value}.`);
+          else roleSel.value = u.role;
+        });
+        const toggle = async () => {
+          if (u.is_active && !(await confirmDialog({ title: `Deactivate ${u.full_name}?`, message: 'Their key stops working at once and they are signed out everywhere. You can activate them again later.', confirm: 'Deactivate', danger: true }))) return;
+          change({ is_active: !u.is_active }, `${u.full_name} is ${u.is_active ? 'deactivated' : 'active again'}.`);
+        };
+        const rotate = async () => {
+          if (!(await confirmDialog({ title: `Rotate the key of ${u.full_name}?`, message: 'Their current key stops working at once; the new key is shown here once, for you to hand over.', confirm: 'Rotate key', danger: true }))) return;
+          try { showKey(u.full_name, (await api('POST', `/users/${u.id}/api-key/rotate`)).data.api_key); } catch (err) { flash(err.message, 'error'); }
+        };
+        return h('tr', {}, h('td', { 'data-label': 'Name' }, u.full_name), h('td', { 'data-label': 'Email', class: 'wrap' }, u.email),
+          h('td', { 'data-label': 'Role' }, roleSel), h('td', { 'data-label': 'Status' }, u.is_active ? 'Active' : 'Deactivated'),
+          h('td', { 'data-label': 'Actions' }, h('div', { class: 'actions' },
+            h('button', { type: 'button', class: u.is_active ? 'danger' : '', onclick: toggle }, u.is_active ? 'Deactivate' : 'Activate'),
+            h('button', { type: 'button', onclick: rotate }, 'Rotate key'))));
       })))).catch((e) => results.replaceChildren(errorBox(e)));
   };
   const email = h('input', { type: 'email', required: true });
   const fullName = h('input', { required: true, maxlength: 200 });
-  const newRole = h('select', {}, ...['EMPLOYEE', 'AGENT', 'ADMIN'].map((x) => h('option', { value: x }, x)));
+  const newRole = select(['EMPLOYEE', 'AGENT', 'ADMIN'].map((x) => [x, x]), 'EMPLOYEE');
   const create = h('form', { class: 'card', onsubmit: async (e) => {
     e.preventDefault();
     try {
       const { data } = await api('POST', '/users', { email: email.value, full_name: fullName.value, role: newRole.value });
       showKey(data.full_name, data.api_key);
       email.value = ''; fullName.value = '';
+      forgetDirectory();
       await run();
-    } catch (err) { create.querySelector('.error')?.remove(); create.append(errorBox(err)); }
+    } catch (err) { showError(create, err); }
   } }, h('h2', {}, 'Create a user'), field('Email', email), field('Full name', fullName), field('Role', newRole), h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Create user')));
-  const filters = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); run(); } }, field('Role', role), field('Status', active), field('Search', q), h('div', {}, h('button', { type: 'submit' }, 'Apply')));
+  const filters = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter users', onsubmit: (e) => { e.preventDefault(); run(); } }, field('Role', role), field('Status', active), field('Search', q), h('div', { class: 'apply' }, h('button', { type: 'submit' }, 'Apply')));
   main.replaceChildren(h('h1', {}, 'Users'), newKey, create, filters, results);
   await run();
 }
 
 // ---- admin: audit log
+const changeList = (changes) => h('ul', { class: 'changes' }, Object.entries(changes).map(([k, [a, b]]) => h('li', {}, h('strong', {}, k), `: ${a ?? '∅'} → ${b ?? '∅'}`)));
 async function viewAudit() {
-  const entity = h('select', {}, h('option', { value: '' }, 'Any'), ...['request', 'user', 'comment'].map((x) => h('option', { value: x }, x)));
+  const main = root();
+  const entity = select([['', 'Any'], ...['request', 'user', 'comment', 'team'].map((x) => [x, x])], '');
   const action = h('input', { placeholder: 'e.g. request.status_changed' });
   const since = h('input', { type: 'datetime-local' });
   const results = h('div');
@@ -360,22 +421,23 @@ async function viewAudit() {
     if (entity.value) params.set('entity_type', entity.value);
     if (action.value.trim()) params.set('action', action.value.trim());
     if (since.value) params.set('since', new Date(since.value).toISOString());
-    return pagedList(results, `/audit-logs${params.size ? `?${params}` : ''}`, (items) => h('table', {},
-      h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Who'), h('th', {}, 'Action'), h('th', { class: 'hide-sm' }, 'Changes'))),
-      h('tbody', {}, items.map((e) => h('tr', {}, h('td', {}, when(e.created_at)), h('td', {}, e.actor?.full_name || '—'), h('td', {}, `${e.action} (${e.entity_type})`),
-        h('td', { class: 'hide-sm meta' }, Object.entries(e.changes).map(([k, [a, b]]) => `${k}: ${a ?? '∅'} → ${b ?? '∅'}`).join('; ')))))))
+    return pagedList(results, `/audit-logs${params.size ? `?${params}` : ''}`, (items) => h('table', { class: 'cards' },
+      h('thead', {}, h('tr', {}, ['When', 'Who', 'Action', 'Changes'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, items.map((e) => h('tr', {}, h('td', { 'data-label': 'When' }, when(e.created_at)), h('td', { 'data-label': 'Who' }, e.actor?.full_name || '—'),
+        h('td', { 'data-label': 'Action' }, `${e.action} (${e.entity_type})`), h('td', { 'data-label': 'Changes', class: 'wrap' }, changeList(e.changes)))))))
       .catch((e) => results.replaceChildren(errorBox(e)));
   };
-  main.replaceChildren(h('h1', {}, 'Audit log'), h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); run(); } },
-    field('Entity', entity), field('Action', action), field('Since', since), h('div', {}, h('button', { type: 'submit' }, 'Apply'))), results);
+  main.replaceChildren(h('h1', {}, 'Audit log'), h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter the audit log', onsubmit: (e) => { e.preventDefault(); run(); } },
+    field('Entity', entity), field('Action', action), field('Since', since), h('div', { class: 'apply' }, h('button', { type: 'submit' }, 'Apply'))), results);
   await run();
 }
 
 // ---- start
+installShortcuts();
 (async () => {
   if (state.key) {
-    try { state.me = (await api('GET', '/users/me')).data; } catch { sessionStorage.removeItem('sf-key'); state.key = null; }
+    try { state.me = (await api('GET', '/users/me')).data; } catch { sessionStorage.removeItem('sf-key'); state.key = null; state.me = null; }
   }
-  showWho();
+  if (state.me) startSession(); else showWho();
   render();
 })();
