@@ -63,7 +63,7 @@ begin
   if remaining <= 0 then
     return start;
   end if;
-  for i in 1..5000 loop  -- src/sla/calendar.ts MAX_DAYS; valid targets need far fewer
+  for i in 1..11000 loop  -- src/sla/calendar.ts MAX_DAYS: what a valid policy may need at most
     if not policy->'holidays' ? to_char(day, 'YYYY-MM-DD') then
       for span in
         select value from jsonb_array_elements(policy->'business_hours'->((array['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])[extract(dow from day)::int + 1]))
@@ -80,7 +80,7 @@ begin
     end if;
     day := day + 1;
   end loop;
-  raise exception 'the business hours do not hold % minutes within 5000 days', minutes
+  raise exception 'the business hours do not hold % minutes within 11000 days', minutes
     using errcode = 'data_exception';
 end;
 $$;

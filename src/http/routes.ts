@@ -10,6 +10,7 @@ import {
   getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
   patchRequestTeam, postRequestComments, postRequests,
 } from './requests.ts';
+import { getSlaPolicy, putSlaPolicy } from './sla.ts';
 import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
 import {
@@ -56,6 +57,9 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/teams/:id/members', handler: getTeamMembers, auth: 'key' },
   { method: 'PUT', path: '/teams/:id/members/:user_id', handler: putTeamMember, auth: 'key' },
   { method: 'DELETE', path: '/teams/:id/members/:user_id', handler: deleteTeamMember, auth: 'key' },
+
+  { method: 'GET', path: '/sla-policy', handler: getSlaPolicy, auth: 'key' },
+  { method: 'PUT', path: '/sla-policy', handler: putSlaPolicy, auth: 'key' },
 
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },

@@ -22,8 +22,12 @@ export interface Calendar {
   holidays: readonly string[];
 }
 
-/** No calendar needs more days than this to place a valid target (src/sla/schemas.ts bounds targets). */
-export const MAX_DAYS = 5000;
+/**
+ * No valid policy needs more days than this to place a due time: a target holds at most 520
+ * weeks of business time (src/sla/schemas.ts), and each of at most 1000 holidays can push it
+ * back by at most a week (3640 + 7000 days).
+ */
+export const MAX_DAYS = 11_000;
 
 const MINUTE = 60_000;
 const DAY_MS = 86_400_000;
