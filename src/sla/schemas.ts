@@ -48,7 +48,10 @@ const timezone = v.pipe(
 const isoDate = v.pipe(
   v.string('must be a date "YYYY-MM-DD"'),
   v.regex(/^(?!0000)\d{4}-\d{2}-\d{2}$/, 'must be a date "YYYY-MM-DD"'),
-  v.check((s) => new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'must be a date that exists'),
+  v.check((s) => {
+    const t = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(t.getTime()) && t.toISOString().startsWith(s);
+  }, 'must be a date that exists'),
 );
 
 const minutes = v.pipe(
