@@ -75,6 +75,8 @@ const EnvSchema = v.object({
   // The schema's owner (or a superuser): runs migrations and issues DATABASE_URL's login,
   // so that DATABASE_URL can be a role that cannot bypass the audit log (0003_roles.sql).
   MIGRATION_DATABASE_URL: v.optional(v.pipe(v.string(), v.regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'))),
+  // How often each process fires the SLA timers that came due (sla.warning, sla.breached).
+  SLA_TIMER_INTERVAL_MS: v.optional(int(50, 3_600_000), '5000'),
 });
 
 export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;

@@ -7,29 +7,12 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { manualClock } from '../src/clock.ts';
-import type { Sql } from '../src/db/index.ts';
 import { addBusinessMinutes, warningAt } from '../src/sla/calendar.ts';
 import { problem, startApp, type TestApp } from './helpers.ts';
+import { backdate } from './sla-time.ts';
 
 const ALWAYS = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 const MINUTE = 60_000;
-
-/** As if a request had been filed `minutes` ago: its times and pending timers moved back (24×7 policies only). */
-export async function backdate(db: Sql, id: string, minutes: number): Promise<void> {
-  const by = `${minutes} minutes`;
-  await db.begin(async (tx) => {
-    await tx`set local session_replication_role = replica`; // the triggers keep these columns; this is time passing
-    await tx`
-      update requests set created_at = created_at - ${by}::interval, updated_at = updated_at - ${by}::interval,
-        resolved_at = resolved_at - ${by}::interval, first_response_at = first_response_at - ${by}::interval,
-        sla_first_response_due_at = sla_first_response_due_at - ${by}::interval,
-        sla_first_response_warning_at = sla_first_response_warning_at - ${by}::interval,
-        sla_resolution_due_at = sla_resolution_due_at - ${by}::interval,
-        sla_resolution_warning_at = sla_resolution_warning_at - ${by}::interval
-      where id = ${id}`;
-    await tx`update sla_timers set fire_at = fire_at - ${by}::interval, due_at = due_at - ${by}::interval where request_id = ${id} and fired_at is null`;
-  });
-}
 
 describe('SLA clocks on requests', () => {
   const clock = manualClock();
