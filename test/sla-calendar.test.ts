@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Sql } from '../src/db/index.ts';
 import {
-  addBusinessMinutes, businessMinutesBetween, type Calendar, type Day, DAYS, warningAt, weeklyBusinessMinutes, zonedInstant,
+  addBusinessMinutes, businessMinutesBetween, type Calendar, type Day, DAYS, type Range, warningAt, weeklyBusinessMinutes, zonedInstant,
 } from '../src/sla/calendar.ts';
 import { freshDatabase } from './helpers.ts';
 
@@ -156,7 +156,7 @@ describe('business minutes', () => {
         }
         return [d, ranges];
       })) as unknown as Hours;
-      if (weeklyBusinessMinutes(hours) === 0) hours.wed = [['09:00', '17:00']];
+      if (weeklyBusinessMinutes(hours) === 0) (hours as Record<Day, Range[]>).wed = [['09:00', '17:00']];
       // Around the changes of 2026 (March, April, September, October, November) and any time.
       const start = Date.UTC(2026, [2, 3, 8, 9, 10][rnd(5)], 1 + rnd(28), rnd(24), rnd(60), rnd(60), rnd(1000));
       const holidays = Array.from({ length: rnd(4) }, () => new Date(start + rnd(20) * 86_400_000).toISOString().slice(0, 10));
