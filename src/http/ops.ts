@@ -54,6 +54,7 @@ const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..',
 export const getConsole = staticFile(path.join(WEB_DIR, 'index.html'));
 export const getConsoleScript = staticFile(path.join(WEB_DIR, 'app.js'));
 export const getConsoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
+export const getConsoleSlaScript = staticFile(path.join(WEB_DIR, 'sla.js'));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function getMetrics(ctx: Ctx) {

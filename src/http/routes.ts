@@ -4,7 +4,7 @@
 import { getAuditLogs } from './audit.ts';
 import { getEvents } from './events.ts';
 import {
-  getConsole, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
+  getConsole, getConsoleScript, getConsoleSlaScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestHistory, getRequests, patchRequest, patchRequestAssignee, patchRequestStatus,
@@ -29,6 +29,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/', handler: getConsole, auth: 'public' },
   { method: 'GET', path: '/ui/app.js', handler: getConsoleScript, auth: 'public' },
   { method: 'GET', path: '/ui/app.css', handler: getConsoleStyle, auth: 'public' },
+  { method: 'GET', path: '/ui/sla.js', handler: getConsoleSlaScript, auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },

@@ -1,5 +1,6 @@
 // ServiceFlow's console: plain ES module, no framework, no network beyond this server.
 // Every action button on a request comes from its allowed_transitions; the server decides.
+import * as sla from './sla.js';
 
 const state = { key: sessionStorage.getItem('sf-key'), me: null };
 const main = document.getElementById('main');
@@ -37,13 +38,14 @@ const errorBox = (err) => h('div', { class: 'error', role: 'alert' }, err.messag
 // ---- routing
 // A function, so the views below are defined by the time it runs.
 const routes = () => ({
-  requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit,
+  requests: viewRequests, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest, users: viewUsers, audit: viewAudit, ...sla.views,
 });
 function navLinks() {
   const role = state.me?.role;
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
   if (role === 'AGENT' || role === 'ADMIN') links.splice(1, 0, ['queue', 'Queue'], ['mine', 'My work']);
   if (role === 'ADMIN') links.push(['users', 'Users'], ['audit', 'Audit log']);
+  links.push(...sla.links(role));
   const current = location.hash.slice(2).split('/')[0] || 'requests';
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text]) => h('a', { href: `#/${id}`, 'aria-current': current === id ? 'page' : false }, text)) : []));
 }
@@ -98,10 +100,11 @@ function viewSignIn() {
 // ---- request lists
 function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
-  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Priority'), h('th', { class: 'hide-sm' }, 'Assignee'), h('th', { class: 'hide-sm' }, 'Filed'))),
+  return h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, 'Request'), h('th', {}, 'Status'), h('th', {}, 'SLA'), h('th', { class: 'hide-sm' }, 'Priority'), h('th', { class: 'hide-sm' }, 'Assignee'), h('th', { class: 'hide-sm' }, 'Filed'))),
     h('tbody', {}, items.map((r) => h('tr', {},
       h('td', {}, h('a', { href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`)),
       h('td', {}, statusBadge(r.status)),
+      h('td', {}, sla.badge(r)),
       h('td', { class: 'hide-sm' }, r.priority),
       h('td', { class: 'hide-sm' }, r.assignee?.full_name || '—'),
       h('td', { class: 'hide-sm' }, when(r.created_at))))));
@@ -199,6 +202,7 @@ async function viewRequest(ref) {
     h('h1', {}, `${r.public_id} · ${r.title}`),
     h('div', { class: 'card' },
       h('p', {}, statusBadge(r.status), ' ', h('span', { class: 'meta' }, `Priority ${r.priority} · filed by ${r.created_by.full_name} ${when(r.created_at)} · assignee ${r.assignee?.full_name || 'nobody'}${r.resolved_at ? ` · closed ${when(r.resolved_at)}` : ''}`)),
+      sla.panel(r),
       h('p', { style: false }, r.description || h('span', { class: 'meta' }, 'No description.')),
       actions.length ? h('div', {}, r.allowed_transitions.some((t) => t !== 'IN_PROGRESS') ? field('Comment with the status change', closing) : '', h('div', { class: 'actions' }, actions)) : h('p', { class: 'meta' }, 'No status change is open to you.')),
     h('h2', {}, 'Comments'), comments, commentForm,
@@ -278,6 +282,7 @@ async function viewAudit() {
 }
 
 // ---- start
+sla.init({ h, api, field, flash, errorBox, pagedList, requestTable, main });
 (async () => {
   if (state.key) {
     try { state.me = (await api('GET', '/users/me')).data; } catch { sessionStorage.removeItem('sf-key'); state.key = null; }
