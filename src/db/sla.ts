@@ -8,7 +8,7 @@ export interface PolicyRow { version: string; policy: SlaPolicy }
 export const getSlaPolicy = async (db: Tx) => (await one<PolicyRow>(db, 'sla/get_sla_policy'))!;
 
 /** The policy in force after the put: the new version, or the old one when nothing changed. */
-export const putSlaPolicy = async (db: Tx, policy: SlaPolicy, actor: string, audit: Audit) =>
+export const putSlaPolicy = async (db: Tx, policy: SlaPolicy, actor: string | null, audit: Audit) =>
   (await one<PolicyRow>(db, 'sla/put_sla_policy', [policy, actor, ...audit]))!;
 
 /** Whether PostgreSQL knows this time zone (it computes the due times in it). */
