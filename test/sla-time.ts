@@ -13,7 +13,8 @@ export async function backdate(db: Sql, id: string, minutes: number): Promise<vo
         sla_first_response_due_at = sla_first_response_due_at - ${by}::interval,
         sla_first_response_warning_at = sla_first_response_warning_at - ${by}::interval,
         sla_resolution_due_at = sla_resolution_due_at - ${by}::interval,
-        sla_resolution_warning_at = sla_resolution_warning_at - ${by}::interval
+        sla_resolution_warning_at = sla_resolution_warning_at - ${by}::interval,
+        sla_next_due_at = sla_next_due_at - ${by}::interval, sla_next_warning_at = sla_next_warning_at - ${by}::interval
       where id = ${id}`;
     await tx`update sla_timers set fire_at = fire_at - ${by}::interval, due_at = due_at - ${by}::interval where request_id = ${id} and fired_at is null`;
   });

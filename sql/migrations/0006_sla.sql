@@ -93,15 +93,21 @@ alter table requests
   add column sla_resolution_due_at timestamptz,
   add column sla_resolution_warning_at timestamptz,
   -- The earliest due (warning) time of a clock still running, 'infinity' when none runs:
-  -- the key of ?sort=due and of ?sla=breached|warning. Derived, so nobody can forge it.
-  add column sla_next_due_at timestamptz not null generated always as (coalesce(
-    case when status in ('NEW', 'IN_PROGRESS')
-      then least(case when first_response_at is null then sla_first_response_due_at end, sla_resolution_due_at) end,
-    'infinity')) stored,
-  add column sla_next_warning_at timestamptz not null generated always as (coalesce(
-    case when status in ('NEW', 'IN_PROGRESS')
-      then least(case when first_response_at is null then sla_first_response_warning_at end, sla_resolution_warning_at) end,
-    'infinity')) stored;
+  -- the key of ?sort=due and of ?sla=breached|warning, set by requests__sla on every write.
+  add column sla_next_due_at timestamptz,
+  add column sla_next_warning_at timestamptz;
+
+-- Requests filed before this migration have no SLA: no clock runs. Filled in, then made
+-- NOT NULL, in steps, because PostgreSQL before 17 refuses to add a column with a default
+-- (or a generated one) while a function body uses the table's row type (request_json).
+-- The triggers are off for this one update: requests__guard refuses any write to a closed
+-- request, and this changes nothing it guards.
+alter table requests disable trigger user;
+update requests set sla_next_due_at = 'infinity', sla_next_warning_at = 'infinity';
+alter table requests enable trigger user;
+alter table requests
+  alter column sla_next_due_at set default 'infinity', alter column sla_next_due_at set not null,
+  alter column sla_next_warning_at set default 'infinity', alter column sla_next_warning_at set not null;
 
 -- ?sort=due walks (sla_next_due_at, number); ?sla=breached is a range of it; ?sla=warning
 -- a range of sla_next_warning_at. ?sort=-priority walks (rank desc, number desc).
@@ -114,12 +120,14 @@ create function request_priority_rank(priority text) returns integer
 create index requests_priority_rank_number on requests (request_priority_rank(priority) desc, number desc);
 
 -- The SLA columns, kept right whoever writes the row (after requests__guard has set
--- created_at). Filing: the policy in force, and due and warning times from created_at.
--- Later: the snapshot never changes; due times change only with the priority, and are
--- then computed again from created_at under the snapshot; first_response_at is set once,
--- to the database's time.
+-- created_at and the status). Filing: the policy in force, and due and warning times from
+-- created_at. Later: the snapshot never changes; due times change only with the priority,
+-- and are then computed again from created_at under the snapshot; first_response_at is set
+-- once, to the database's time. Every write: the next due and warning times of the clocks
+-- still running.
 create function requests__sla() returns trigger language plpgsql as $$
 declare
+  recompute boolean := tg_op = 'INSERT';
   p jsonb;
   target jsonb;
 begin
@@ -130,29 +138,35 @@ begin
     new.sla_policy_version := old.sla_policy_version;
     new.first_response_at := case when old.first_response_at is not null then old.first_response_at
                                   when new.first_response_at is not null then now() end;
-    if new.priority is not distinct from old.priority then
-      new.sla_first_response_due_at := old.sla_first_response_due_at;
-      new.sla_first_response_warning_at := old.sla_first_response_warning_at;
-      new.sla_resolution_due_at := old.sla_resolution_due_at;
-      new.sla_resolution_warning_at := old.sla_resolution_warning_at;
-      return new;
+    new.sla_first_response_due_at := old.sla_first_response_due_at;
+    new.sla_first_response_warning_at := old.sla_first_response_warning_at;
+    new.sla_resolution_due_at := old.sla_resolution_due_at;
+    new.sla_resolution_warning_at := old.sla_resolution_warning_at;
+    if new.priority is distinct from old.priority then
+      recompute := true;
+      select policy into p from sla_policies where version = new.sla_policy_version;
     end if;
-    select policy into p from sla_policies where version = new.sla_policy_version;
   end if;
-  target := p->'targets'->new.priority;
-  if target is null or jsonb_typeof(target) <> 'object' then
-    new.sla_first_response_due_at := null;
-    new.sla_first_response_warning_at := null;
-    new.sla_resolution_due_at := null;
-    new.sla_resolution_warning_at := null;
-    return new;
+  if recompute then
+    target := p->'targets'->new.priority;  -- null: no snapshot (filed before SLA existed) or no target
+    if jsonb_typeof(target) = 'object' then
+      new.sla_first_response_due_at := sla_add_business_minutes(new.created_at, (target->>'first_response_minutes')::numeric, p);
+      new.sla_first_response_warning_at := sla_add_business_minutes(new.created_at,
+        (target->>'first_response_minutes')::numeric * (p->>'warning_percent')::numeric / 100, p);
+      new.sla_resolution_due_at := sla_add_business_minutes(new.created_at, (target->>'resolution_minutes')::numeric, p);
+      new.sla_resolution_warning_at := sla_add_business_minutes(new.created_at,
+        (target->>'resolution_minutes')::numeric * (p->>'warning_percent')::numeric / 100, p);
+    else
+      new.sla_first_response_due_at := null;
+      new.sla_first_response_warning_at := null;
+      new.sla_resolution_due_at := null;
+      new.sla_resolution_warning_at := null;
+    end if;
   end if;
-  new.sla_first_response_due_at := sla_add_business_minutes(new.created_at, (target->>'first_response_minutes')::numeric, p);
-  new.sla_first_response_warning_at := sla_add_business_minutes(new.created_at,
-    (target->>'first_response_minutes')::numeric * (p->>'warning_percent')::numeric / 100, p);
-  new.sla_resolution_due_at := sla_add_business_minutes(new.created_at, (target->>'resolution_minutes')::numeric, p);
-  new.sla_resolution_warning_at := sla_add_business_minutes(new.created_at,
-    (target->>'resolution_minutes')::numeric * (p->>'warning_percent')::numeric / 100, p);
+  new.sla_next_due_at := coalesce(case when new.status in ('NEW', 'IN_PROGRESS') then
+    least(case when new.first_response_at is null then new.sla_first_response_due_at end, new.sla_resolution_due_at) end, 'infinity');
+  new.sla_next_warning_at := coalesce(case when new.status in ('NEW', 'IN_PROGRESS') then
+    least(case when new.first_response_at is null then new.sla_first_response_warning_at end, new.sla_resolution_warning_at) end, 'infinity');
   return new;
 end;
 $$;
