@@ -14,7 +14,6 @@ export async function getSlaPolicy(ctx: Ctx) {
 
 /** PUT /sla-policy — ADMIN; the whole policy, for requests filed from now on. */
 export async function putSlaPolicy(ctx: Ctx) {
-  noQuery(ctx);
   const input = parse(SlaPolicySchema, ctx.body);
   return json(200, await setPolicy(ctx.services.db, actorOf(ctx), input, auditMeta(ctx)));
 }
