@@ -170,8 +170,19 @@ begin
   return new;
 end;
 $$;
-create trigger _120_sla before insert or update on requests
+create trigger _120_sla before insert on requests
   for each row execute function requests__sla();
+-- On update only when something it keeps could change (the status matters only to a request
+-- with clocks): a bulk change of requests without SLA pays nothing.
+create trigger _121_sla before update on requests
+  for each row when (old.priority is distinct from new.priority
+    or old.first_response_at is distinct from new.first_response_at
+    or (old.status is distinct from new.status and old.sla_resolution_due_at is not null)
+    or (old.sla_policy_version, old.sla_first_response_due_at, old.sla_first_response_warning_at, old.sla_resolution_due_at,
+        old.sla_resolution_warning_at, old.sla_next_due_at, old.sla_next_warning_at)
+       is distinct from (new.sla_policy_version, new.sla_first_response_due_at, new.sla_first_response_warning_at, new.sla_resolution_due_at,
+        new.sla_resolution_warning_at, new.sla_next_due_at, new.sla_next_warning_at))
+  execute function requests__sla();
 
 -- One timer per request, metric and kind: warning at the warning time, breached at the due
 -- time. The worker fires a timer once its time has come on the service's clock, writing
@@ -216,8 +227,9 @@ $$;
 create trigger _130_sla_timers after insert on requests
   for each row when (new.sla_resolution_due_at is not null) execute function requests__sla_timers();
 create trigger _131_sla_timers after update on requests
-  for each row when ((old.sla_first_response_due_at, old.sla_resolution_due_at, old.first_response_at, old.status)
-                     is distinct from (new.sla_first_response_due_at, new.sla_resolution_due_at, new.first_response_at, new.status))
+  for each row when ((old.sla_resolution_due_at is not null or new.sla_resolution_due_at is not null)
+                     and (old.sla_first_response_due_at, old.sla_resolution_due_at, old.first_response_at, old.status)
+                         is distinct from (new.sla_first_response_due_at, new.sla_resolution_due_at, new.first_response_at, new.status))
   execute function requests__sla_timers();
 
 -- A request's `sla` as the API shows it (API.md): null without a target, else both clocks,
