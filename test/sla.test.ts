@@ -140,6 +140,11 @@ describe('SLA clocks on requests', () => {
     }
     const [{ n }] = await app.db`select count(*)::int as n from sla_timers where request_id = ${r.id} and fired_at is null`;
     assert.equal(n, 0);
+    const byAgent = await file({});
+    const stopped = await app.call('PATCH', `/requests/${byAgent.id}/status`, { key: agent.key, body: { status: 'CANCELED', comment: 'Duplicate of another request.' } });
+    assert.equal(stopped.status, 200, stopped.text);
+    assert.equal(stopped.body.sla.first_response.met_at, null, 'an agent\'s cancel is no response: it stops the clock');
+    assert.equal(stopped.body.sla.resolution.met_at, null);
   });
 
   test('breached is true from due_at while the clock runs, and stays for a clock met or stopped after it', async () => {
