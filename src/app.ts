@@ -14,6 +14,7 @@ import type { Services } from './services.ts';
 import { telegramLoops } from './telegram/index.ts';
 import { createWorker, type Worker } from './worker/index.ts';
 import { purge } from './worker/purge.ts';
+import { slaTimers } from './worker/sla.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -32,5 +33,6 @@ export function createApp(config: Config, db: Sql, opts: AppOptions = {}): { ser
   });
   const live = createHub();
   const services: Services = { db, config, metrics, clock, live, forgetUser: auth.forgetUser };
-  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge, live.loop, ...telegramLoops(services)]) };
+  const loops = [purge, live.loop, slaTimers(config.SLA_TIMER_INTERVAL_MS), ...telegramLoops(services)];
+  return { server: createServer(routes, services, auth), services, worker: createWorker(services, loops) };
 }

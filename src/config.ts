@@ -90,6 +90,8 @@ const EnvSchema = v.object({
   TELEGRAM_LEASE_MS: v.optional(int(300, 20_000), '15000'),
   // How often every instance looks for events to notify of and for messages to send (or retry).
   TELEGRAM_INTERVAL_MS: v.optional(int(10, 60_000), '1000'),
+  // How often each process fires the SLA timers that came due (sla.warning, sla.breached).
+  SLA_TIMER_INTERVAL_MS: v.optional(int(50, 3_600_000), '5000'),
 });
 
 export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;

@@ -60,6 +60,8 @@ export function createMetrics(pool: () => { inUse: number; waiting: number; max:
   const created = counter('serviceflow_requests_created_total', 'Service requests created.');
   const transitions = counter('serviceflow_status_transitions_total', 'Status changes of service requests by from and to.');
   const authFailures = counter('serviceflow_auth_failures_total', 'Refused authentications by reason.');
+  const slaBreaches = counter('serviceflow_sla_breaches_total', 'SLA breaches sent (sla.breached) by this process, by metric and priority.');
+  const slaWarnings = counter('serviceflow_sla_warnings_total', 'SLA warnings sent (sla.warning) by this process, by metric and priority.');
   const gauges = [
     gauge('serviceflow_db_pool_in_use', 'Database connections running a query.', () => pool().inUse),
     gauge('serviceflow_db_pool_waiting', 'Queries waiting for a database connection.', () => pool().waiting),
@@ -76,7 +78,8 @@ export function createMetrics(pool: () => { inUse: number; waiting: number; max:
     requestCreated: () => created.inc(),
     transition: (from: string, to: string) => transitions.inc({ from, to }),
     authFailure: (reason: string) => authFailures.inc({ reason }),
-    text: () => [http, latency, created, transitions, authFailures, ...gauges].map((m) => m.text()).join('\n') + '\n',
+    slaFired: (kind: 'warning' | 'breached', metric: string, priority: string) => (kind === 'breached' ? slaBreaches : slaWarnings).inc({ metric, priority }),
+    text: () => [http, latency, created, transitions, authFailures, slaBreaches, slaWarnings, ...gauges].map((m) => m.text()).join('\n') + '\n',
   };
 }
 

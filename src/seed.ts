@@ -1,12 +1,14 @@
 // Demo data: an ADMIN; agents of the IT, HR and Facilities teams; an EMPLOYEE; and requests
 // in different states, in the general pool and in each team, so a new user sees teams at
-// work at once (an HR case is invisible to the IT agent). Safe to run again: it creates
+// work at once (an HR case is invisible to the IT agent), under SLA targets. Safe to run again: it creates
 // nothing twice, and gives the demo users fresh keys to print (with API_KEY set, the
 // admin's key is exactly that value).
 import { insertRequest, listRequests, updateRequest, type RequestRow } from './db/requests.ts';
+import { getSlaPolicy, putSlaPolicy } from './db/sla.ts';
 import { addTeamMember, getTeamByName, insertTeam } from './db/teams.ts';
 import { getUserByEmail, insertUser, rotateApiKey } from './db/users.ts';
 import type { Sql } from './db/index.ts';
+import type { SlaPolicy } from './sla/schemas.ts';
 import { hashApiKey, newApiKey, type Role } from './users/keys.ts';
 
 const DEMO: { email: string; full_name: string; role: Role; team?: string }[] = [
@@ -24,6 +26,19 @@ const TEAMS = [
 ];
 
 const SEED_AUDIT = ['seed', null, 'make seed'] as const;
+
+/** Round-the-clock targets, so the demo requests show their SLA clocks (put only over a policy without targets). */
+const ALWAYS = [['00:00', '24:00'] as const];
+const DEMO_SLA: SlaPolicy = {
+  timezone: 'UTC',
+  business_hours: { mon: ALWAYS, tue: ALWAYS, wed: ALWAYS, thu: ALWAYS, fri: ALWAYS, sat: ALWAYS, sun: ALWAYS },
+  holidays: [],
+  targets: {
+    URGENT: { first_response_minutes: 30, resolution_minutes: 240 }, HIGH: { first_response_minutes: 120, resolution_minutes: 1440 },
+    NORMAL: { first_response_minutes: 480, resolution_minutes: 4320 }, LOW: null,
+  },
+  warning_percent: 80,
+};
 
 export interface SeededUser { id: string; email: string; role: Role; api_key: string }
 
@@ -53,6 +68,8 @@ export async function seed(db: Sql, apiKey?: string): Promise<SeededUser[]> {
       visible: { all: true, teams: [], actor: employee.id }, after: null, limit: 1,
     });
     if (mine.length === 0) {
+      const { policy } = await getSlaPolicy(tx);
+      if (Object.values(policy.targets).every((t) => t === null)) await putSlaPolicy(tx, DEMO_SLA, null, SEED_AUDIT);
       await sampleRequests(tx as unknown as Sql, employee.id, { it: it.id, hr: hr.id, facilities: facilities.id }, teams);
     }
     return users;

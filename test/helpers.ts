@@ -6,12 +6,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import postgres from 'postgres';
-import { createApp } from '../src/app.ts';
+import { type AppOptions, createApp } from '../src/app.ts';
 import { loadConfig, poolOptions, type Config } from '../src/config.ts';
 import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
+import type { Services } from '../src/services.ts';
 import { hashApiKey, newApiKey, type Role } from '../src/users/keys.ts';
+import type { Worker } from '../src/worker/index.ts';
 import { checkResponse } from './contract.ts';
 import { databaseUrl } from './db-url.ts';
 
@@ -59,6 +61,9 @@ export interface TestApp {
   serverDb: Sql;
   dbUrl: string;
   config: Config;
+  /** The server's services and its worker (not started: run a loop with worker.runNow). */
+  services: Services;
+  worker: Worker;
   call(method: string, path: string, opts?: Call): Promise<Reply>;
   user(role: Role, name?: string): Promise<{ id: string; key: string; email: string }>;
   close(): Promise<void>;
@@ -94,13 +99,13 @@ export function request(base: string, method: string, path: string, opts: Call =
 
 let userCounter = 0;
 
-/** A server on port 0 over its own fresh database, closed after the file's tests. */
-export async function startApp(env: Record<string, string> = {}, dbUrl?: string): Promise<TestApp> {
+/** A server on port 0 over its own fresh database (or `dbUrl`), closed after the file's tests; `opts` as createApp's (a clock). */
+export async function startApp(env: Record<string, string> = {}, dbUrl?: string, opts: AppOptions = {}): Promise<TestApp> {
   const url = dbUrl ?? (await freshDatabase());
   const config = testConfig(env);
   const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
   const serverDb = connect(asAppRole(url), poolOptions(config));
-  const { server, worker, services } = createApp(config, serverDb);
+  const { server, services, worker } = createApp(config, serverDb, opts);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   worker.start(); // background loops run in every server process (src/worker/), tests' too
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -110,6 +115,8 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
     serverDb,
     dbUrl: url,
     config,
+    services,
+    worker,
     call: (method, path, opts) => request(base, method, path, opts),
     async user(role, name) {
       const key = newApiKey();
@@ -120,7 +127,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
     },
     async close() {
       services.live.close();
-      await worker.stop(1000);
+      await worker.stop(5000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([db.end({ timeout: 5 }), serverDb.end({ timeout: 5 })]);

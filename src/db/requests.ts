@@ -72,6 +72,23 @@ export interface ViewCounts { team_id: string | null; team_name: string | null; 
 
 export const countViews = (db: Tx, actor: string, creator: string | null, v: Visibility) =>
   query<ViewCounts>(db, 'requests/count_views', [actor, creator, v.all, v.teams, v.actor]);
+/** GET /requests's orders (API.md); '-created' is the default. */
+export type RequestSort = '-created' | 'created' | '-priority' | 'due';
+
+/**
+ * An SLA filter or another order than newest first (list_requests_sorted.sql), planned per
+ * call. `after` is a cursor's key as the statement's `seq` wrote it: a number, `p:rank,number`
+ * or `d:due,number`.
+ */
+export function listRequestsSorted(db: Tx, f: RequestFilter & { sort: RequestSort; sla: 'breached' | 'warning' | null; now: Date }): Promise<RequestDoc[]> {
+  const v = f.visible;
+  const [, key = null, number = f.after] = /^[pd]:(.+),(\d+)$/.exec(f.after ?? '') ?? [];
+  return query<RequestDoc>(db, 'requests/list_requests_sorted', [
+    f.statuses, f.priority, f.unassigned, f.assignee, f.creator, f.q, f.createdAfter, f.createdBefore, number, f.limit,
+    f.teams, f.noTeam, v.all, v.teams, v.actor, f.sort, f.sla, f.now,
+    f.sort === '-priority' ? key : null, f.sort === 'due' ? key : null,
+  ], true);
+}
 
 export const insertRequest = (db: Tx, r: { title: string; description: string; priority: string; team_id: string | null }, creator: string, audit: Audit) =>
   one<RequestRow>(db, 'requests/insert_request', [r.title, r.description, r.priority, creator, ...audit, r.team_id]);

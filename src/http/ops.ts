@@ -61,6 +61,7 @@ export const getConsoleStyle = staticFile(path.join(WEB_DIR, 'app.css'));
 export const getConsoleReports = staticFile(path.join(WEB_DIR, 'reports.js'));
 /** Another of the console's files (a module app.js imports, the favicon): GET /ui/<name>. */
 export const consoleFile = (name: string) => staticFile(path.join(WEB_DIR, name));
+export const getConsoleSlaScript = staticFile(path.join(WEB_DIR, 'sla.js'));
 
 /** GET /metrics — Prometheus text; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`. */
 export async function getMetrics(ctx: Ctx) {

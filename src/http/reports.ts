@@ -30,7 +30,7 @@ export async function getRequestsCsv(ctx: Ctx): Promise<Res> {
         out.write(csvRow(REQUEST_COLUMNS.map(([name]) => name)));
         let after: string | null = null;
         while (!closed.aborted) {
-          const rows = await listRequests(db, actor, q, { after, limit: PAGE });
+          const rows = await listRequests(db, actor, q, { after, limit: PAGE }, new Date(clock.now()));
           let chunk = '';
           for (const row of rows) {
             const r = JSON.parse(row.doc);

@@ -8,8 +8,10 @@ import {
 } from '../requests/actions.ts';
 import { allowedTransitions } from '../requests/policy.ts';
 import {
-  AssignSchema, ChangeStatusSchema, ChangeTeamSchema, CommentSchema, CreateRequestSchema, ListRequestsQuery, UpdateRequestSchema,
+  AssignSchema, ChangeStatusSchema, ChangeTeamSchema, CommentSchema, CreateRequestSchema, ListRequestsQuery, type ListRequestsInput,
+  UpdateRequestSchema,
 } from '../requests/schemas.ts';
+import { fail } from '../errors.ts';
 import type { Actor } from '../users/keys.ts';
 import { parse } from '../validation.ts';
 import { auditView } from './audit.ts';
@@ -52,8 +54,8 @@ export async function postRequests(ctx: Ctx) {
 export async function getRequests(ctx: Ctx) {
   const actor = actorOf(ctx);
   const q = parse(ListRequestsQuery, queryObject(ctx), 'invalid_query');
-  const { limit, after } = pageArgs(q);
-  const rows = await listRequests(ctx.services.db, actor, q, { after, limit: limit + 1 });
+  const { limit, after } = listPageArgs(q);
+  const rows = await listRequests(ctx.services.db, actor, q, { after, limit: limit + 1 }, new Date(ctx.services.clock.now()));
   return jsonText(200, pageText(rows, limit, requestJson(actor)));
 }
 
@@ -69,6 +71,24 @@ export async function getRequestCounts(ctx: Ctx) {
     queue: sum('queue'), my_work: sum('my_work'), open: sum('open'),
     teams: rows.map((r) => ({ team: r.team_id ? { id: r.team_id, name: r.team_name } : null, queue: r.queue, my_work: r.my_work, open: r.open })),
   });
+}
+
+// The cursor of a list by priority or due time holds that key beside the number (the `seq`
+// of list_requests_sorted.sql): `p:rank,number`, `d:due,number` ('infinity': no clock runs).
+const SORTED_CURSOR = {
+  '-priority': /^p:[1-4],\d{1,18}$/,
+  due: /^d:(?:infinity|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z),\d{1,18}$/,
+};
+
+/** limit and cursor of GET /requests, for its order. */
+function listPageArgs(q: ListRequestsInput): { limit: number; after: string | null } {
+  if (q.sort !== '-priority' && q.sort !== 'due') return pageArgs(q);
+  const { limit } = pageArgs({ limit: q.limit });
+  if (q.cursor === undefined) return { limit, after: null };
+  const decoded = /^[A-Za-z0-9_-]{1,80}$/.test(q.cursor) ? Buffer.from(q.cursor, 'base64url').toString('utf8') : '';
+  const key = decoded.startsWith('s:') ? decoded.slice(2) : '';
+  if (!SORTED_CURSOR[q.sort].test(key)) fail('invalid_query', `cursor is not one this API gave out for sort=${q.sort}`, [{ path: 'cursor', message: 'is malformed' }]);
+  return { limit, after: key };
 }
 
 /** GET /requests/:ref */

@@ -7,13 +7,14 @@ import { getEvents } from './events.ts';
 import { getEventsStream } from './stream.ts';
 import { getReportsSummary, getRequestsCsv } from './reports.ts';
 import {
-  consoleFile, getConsole, getConsoleReports, getConsoleScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle, getHealth,
-  getHealthReady, getMetrics, getOpenapi,
+  consoleFile, getConsole, getConsoleReports, getConsoleScript, getConsoleSlaScript, getConsoleStyle, getDocs, getDocsScript, getDocsStyle,
+  getHealth, getHealthReady, getMetrics, getOpenapi,
 } from './ops.ts';
 import {
   getRequest, getRequestComments, getRequestCounts, getRequestHistory, getRequests, patchRequest, patchRequestAssignee,
   patchRequestStatus, patchRequestTeam, postRequestComments, postRequests,
 } from './requests.ts';
+import { getSlaPolicy, putSlaPolicy } from './sla.ts';
 import { deleteTeamMember, getTeam, getTeamMembers, getTeams, patchTeam, postTeams, putTeamMember } from './teams.ts';
 import type { RouteDef } from './server.ts';
 import { deleteUsersMeTelegram, deleteUserTelegram, getConsoleTelegramScript, postUsersMeTelegramLink } from './telegram.ts';
@@ -44,6 +45,7 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/ui/request.js', handler: consoleFile('request.js'), auth: 'public' },
   { method: 'GET', path: '/ui/teams.js', handler: consoleFile('teams.js'), auth: 'public' },
   { method: 'GET', path: '/ui/favicon.svg', handler: consoleFile('favicon.svg'), auth: 'public' },
+  { method: 'GET', path: '/ui/sla.js', handler: getConsoleSlaScript, auth: 'public' },
 
   { method: 'GET', path: '/roles', handler: getRoles, auth: 'key' },
   { method: 'POST', path: '/users', handler: postUsers, auth: 'bootstrap' },
@@ -82,6 +84,9 @@ export const routes: RouteDef[] = [
   { method: 'DELETE', path: '/teams/:id/members/:user_id', handler: deleteTeamMember, auth: 'key' },
 
   { method: 'GET', path: '/reports/summary', handler: getReportsSummary, auth: 'key' },
+  { method: 'GET', path: '/sla-policy', handler: getSlaPolicy, auth: 'key' },
+  { method: 'PUT', path: '/sla-policy', handler: putSlaPolicy, auth: 'key' },
+
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
   { method: 'GET', path: '/events/stream', handler: getEventsStream, auth: 'key' },

@@ -3,7 +3,7 @@
 // are AppErrors with their codes (src/errors.ts), and the caller shapes the answer.
 import {
   type CommentRow, countViews as selectCounts, getRequest, getRequestByPublicId, insertComment, insertRequest, listComments as selectComments,
-  listRequests as selectRequests, lockRequest, requestHistory as selectHistory, type RequestChange, type RequestDoc,
+  listRequests as selectRequests, listRequestsSorted, lockRequest, requestHistory as selectHistory, type RequestChange, type RequestDoc,
   type RequestRow, updateRequest, type ViewCounts,
 } from '../db/requests.ts';
 import type { AuditRow } from '../db/audit.ts';
@@ -194,17 +194,22 @@ export async function addComment(db: Tx, actor: Actor, request: RequestRow, inpu
   return (await insertComment(db, { request_id: request.id, author_id: actor.id, ...input }, audit))!;
 }
 
-/** GET /requests: the filters asked for, within what the actor may see (in SQL). */
-export async function listRequests(db: Tx, actor: Actor, q: ListRequestsInput, page: Page): Promise<RequestDoc[]> {
+/**
+ * GET /requests: the filters asked for, within what the actor may see (in SQL). `now` (the
+ * service's clock) decides which SLA clocks are in warning or breached for `sla`.
+ */
+export async function listRequests(db: Tx, actor: Actor, q: ListRequestsInput, page: Page, now = new Date()): Promise<RequestDoc[]> {
   const scope = listScope(actor, q.created_by === 'me' ? actor.id : q.created_by ?? null);
   if (!scope) return [];
   const assignee = q.assignee_id === 'me' ? actor.id : q.assignee_id === 'none' ? null : q.assignee_id ?? null;
   const teams = q.team_id === 'mine' ? actor.teams : q.team_id === undefined || q.team_id === 'none' ? null : [q.team_id];
-  return selectRequests(db, {
+  const filter = {
     statuses: q.status ?? null, priority: q.priority ?? null, unassigned: q.assignee_id === 'none', assignee,
     creator: scope.creator, q: q.q ?? null, createdAfter: q.created_after ?? null, createdBefore: q.created_before ?? null,
     teams, noTeam: q.team_id === 'none', visible: scope.visible, after: page.after, limit: page.limit,
-  });
+  };
+  if (q.sla || q.sort !== '-created') return listRequestsSorted(db, { ...filter, sort: q.sort, sla: q.sla ?? null, now });
+  return selectRequests(db, filter);
 }
 
 /** The open requests per team this actor may see (the console's counts), with the visibility of lists. */

@@ -57,6 +57,8 @@ export const ListRequestsQuery = v.strictObject({
   q: v.optional(v.pipe(v.string(), v.trim(), v.check((s) => s.length >= 1 && s.length <= 200, 'must be 1..200 characters'))),
   created_after: v.optional(timestamp()),
   created_before: v.optional(timestamp()),
+  sla: v.optional(v.picklist(['breached', 'warning'], 'must be breached or warning')),
+  sort: v.optional(v.picklist(['-created', 'created', '-priority', 'due'], 'must be -created, created, -priority or due'), '-created'),
   ...PAGE_FIELDS,
 });
 export type ListRequestsInput = v.InferOutput<typeof ListRequestsQuery>;

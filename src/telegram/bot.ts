@@ -150,8 +150,8 @@ const SHOWN = 10;
 
 async function myList(t: Turn, actor: Actor): Promise<Said> {
   const page = { after: null, limit: SHOWN + 1 };
-  const filed = await listRequests(t.tx, actor, { status: OPEN, created_by: 'me' }, page);
-  const assigned = actor.role === 'EMPLOYEE' ? [] : await listRequests(t.tx, actor, { status: OPEN, assignee_id: 'me' }, page);
+  const filed = await listRequests(t.tx, actor, { status: OPEN, created_by: 'me', sort: '-created' }, page);
+  const assigned = actor.role === 'EMPLOYEE' ? [] : await listRequests(t.tx, actor, { status: OPEN, assignee_id: 'me', sort: '-created' }, page);
   const rows = new Map<string, RequestListRow>();
   for (const r of [...assigned, ...filed]) rows.set(r.seq, r);
   const all = [...rows.values()].sort((a, b) => Number(b.seq) - Number(a.seq));
@@ -161,7 +161,7 @@ async function myList(t: Turn, actor: Actor): Promise<Said> {
 
 async function queueList(t: Turn, actor: Actor): Promise<Said> {
   if (actor.role === 'EMPLOYEE') return plain('Only agents have a queue. /my lists your requests.');
-  const rows = (await listRequests(t.tx, actor, { status: ['NEW'], assignee_id: 'none' }, { after: null, limit: 50 }))
+  const rows = (await listRequests(t.tx, actor, { status: ['NEW'], assignee_id: 'none', sort: '-created' }, { after: null, limit: 50 }))
     .map(docOf).filter((r) => buttonFor(actor, r, 'queue'));
   return list('Queue: new requests you may take', rows.slice(0, SHOWN), actor, 'queue', rows.length > SHOWN, 'The queue is empty.');
 }

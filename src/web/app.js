@@ -12,6 +12,7 @@ import { historyList } from './history.js';
 import { installShortcuts } from './keys.js';
 import { startLive } from './live.js';
 import { csvButton, viewReports } from './reports.js';
+import * as sla from './sla.js';
 import { viewProfile } from './telegram.js';
 import { assigneeCard, editor } from './request.js';
 import { viewTeam, viewTeams } from './teams.js';
@@ -31,6 +32,7 @@ const routes = () => ({
   requests: viewRequests, open: viewOpen, queue: viewQueue, mine: viewMyWork, new: viewNew, request: viewRequest,
   teams: (id) => (id ? viewTeam(id) : viewTeams()), users: viewUsers, audit: viewAudit, reports: () => viewReports(ui()),
   profile: () => viewProfile(ui()),
+  ...sla.views,
 });
 function navLinks() {
   const role = state.me?.role;
@@ -39,6 +41,7 @@ function navLinks() {
   if (role === 'AGENT' || role === 'ADMIN') links.splice(0, 0, ['queue', 'Queue', c?.queue], ['mine', 'My work', c?.my_work], ['open', 'All open', c?.open]);
   if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
   if (role === 'ADMIN') links.push(['teams', 'Teams'], ['users', 'Users'], ['audit', 'Audit log']);
+  links.push(...sla.links(role));
   links.push(['profile', 'Profile']);
   const current = route().name;
   document.getElementById('nav').replaceChildren(...(state.me ? links.map(([id, text, n]) =>
@@ -129,11 +132,12 @@ function viewSignIn() {
 const priorityBadge = (p) => h('span', { class: `prio ${p}` }, p);
 function requestTable(items) {
   if (!items.length) return h('p', { class: 'meta' }, 'Nothing here.');
-  return h('table', { class: 'requests cards' }, h('thead', {}, h('tr', {}, ['Request', 'Status', 'Priority', 'Team', 'Assignee', 'Filed'].map((t) => h('th', { scope: 'col' }, t)))),
+  return h('table', { class: 'requests cards' }, h('thead', {}, h('tr', {}, ['Request', 'Status', 'SLA', 'Priority', 'Team', 'Assignee', 'Filed'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, items.map((r) => h('tr', { 'data-id': r.public_id },
       h('td', { 'data-label': 'Request' }, h('a', { class: 'row-link', href: `#/request/${r.public_id}` }, `${r.public_id} · ${r.title}`),
         r.attachments_count && isStaff() ? h('span', { class: 'meta', title: 'attachments' }, ` · ${r.attachments_count} file${r.attachments_count > 1 ? 's' : ''}`) : ''),
       h('td', { 'data-label': 'Status' }, statusBadge(r.status)),
+      h('td', { 'data-label': 'SLA' }, sla.badge(r)),
       h('td', { 'data-label': 'Priority' }, priorityBadge(r.priority)),
       h('td', { 'data-label': 'Team' }, r.team?.name || 'General pool'),
       h('td', { 'data-label': 'Assignee' }, r.assignee?.full_name || '—'),
@@ -285,7 +289,7 @@ async function viewRequest(ref) {
       h('p', {}, statusBadge(r.status), ' ', priorityBadge(r.priority), ' ', h('span', { class: 'meta' },
         `Priority ${r.priority} · ${r.team ? `team ${r.team.name}` : 'general pool'} · filed by ${r.created_by.full_name} `, when(r.created_at),
         ` · assignee ${r.assignee?.full_name || 'nobody'}`, r.resolved_at ? [' · closed ', when(r.resolved_at)] : '')),
-      prose(r.description));
+      prose(r.description), sla.panel(r));
     buttons.replaceChildren(...(r.allowed_transitions.length
       ? r.allowed_transitions.map((to) => h('button', { type: 'button', class: to === 'CANCELED' ? 'danger' : 'primary', onclick: () => act(to) }, LABELS[to] || to))
       : [h('p', { class: 'meta' }, 'No status change is open to you.')]));
@@ -433,6 +437,8 @@ async function viewAudit() {
 }
 
 // ---- start
+// sla.js draws into the current page, whichever it is when a view opens.
+sla.init({ h, api, field, flash, errorBox, pagedList, requestTable, get main() { return root(); } });
 installShortcuts();
 (async () => {
   if (state.key) {

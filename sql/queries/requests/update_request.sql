@@ -12,7 +12,11 @@ with target as (
   select id from requests where id = $1 and version = $2 for no key update skip locked
 ), r as (
   update requests
-  set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7, team_id = $15
+  set title = $3, description = $4, priority = $5, status = $6, assignee_id = $7, team_id = $15,
+      -- A status change by someone other than the creator is a first response, but for
+      -- CANCELED, which stops the clocks unmet (API.md, "SLA"); the trigger requests__sla
+      -- keeps the first one, at the database's time.
+      first_response_at = case when $6 <> requests.status and $6 <> 'CANCELED' and $8 <> requests.created_by then now() end
   from target
   where requests.id = target.id
   returning requests.*
