@@ -78,6 +78,7 @@ describe('the console as a workspace', () => {
     assert.deepEqual([c.queue, c.my_work, c.open], [4, 1, 5], 'the pool, IT and Facilities; nothing of HR');
 
     const queues = page.getByRole('navigation', { name: 'Queues' });
+    await queues.getByRole('link', { name: /^General pool/ }).waitFor();
     assert.deepEqual(await queues.getByRole('link').allTextContents(), ['All4', 'All my teams3', 'Facilities1', 'IT2', 'General pool1']);
     await listed(page, ['Desk lamp flickers', 'VPN is down', 'New mouse, please', 'Door squeaks']);
     await queues.getByRole('link', { name: /^IT/ }).click();
