@@ -46,17 +46,26 @@ describe('GET /reports/summary', () => {
       await reserved`begin`;
       // A fixture with known times: the bookkeeping triggers (which stamp now()) are off.
       await reserved`set local session_replication_role = replica`;
-      const add = async (name: string, r: { team: string | null; priority: string; status: string; assignee?: string; created: string; resolved?: string }) => {
+      const add = async (name: string, r: { team: string | null; priority: string; status: string; assignee?: string; created: string; resolved?: string;
+        responded?: string; responseDue?: string; resolutionDue?: string }) => {
         const [row] = await reserved`
-          insert into requests (title, priority, status, team_id, assignee_id, created_by, created_at, updated_at, resolved_at)
-          values (${name}, ${r.priority}, ${r.status}, ${r.team}, ${r.assignee ?? null}, ${emp.id}, ${r.created}, ${r.created}, ${r.resolved ?? null})
+          insert into requests (title, priority, status, team_id, assignee_id, created_by, created_at, updated_at, resolved_at,
+                                first_response_at, sla_first_response_due_at, sla_resolution_due_at)
+          values (${name}, ${r.priority}, ${r.status}, ${r.team}, ${r.assignee ?? null}, ${emp.id}, ${r.created}, ${r.created}, ${r.resolved ?? null},
+                  ${r.responded ?? null}, ${r.responseDue ?? null}, ${r.resolutionDue ?? null})
           returning id`;
         ids[name] = row.id;
       };
-      await add('R1', { team: IT, priority: 'HIGH', status: 'DONE', assignee: it.id, created: '2026-11-01T09:00:00Z', resolved: '2026-11-01T11:00:00Z' });
-      await add('R2', { team: IT, priority: 'NORMAL', status: 'IN_PROGRESS', assignee: it.id, created: '2026-11-02T10:00:00Z' });
+      // SLA clocks: R1 answered late (due 09:20, answered 09:30) and resolved in time; R2
+      // answered in time and its resolution still running, past due now; R4 canceled
+      // before either was due (stopped: neither met nor breached).
+      await add('R1', { team: IT, priority: 'HIGH', status: 'DONE', assignee: it.id, created: '2026-11-01T09:00:00Z', resolved: '2026-11-01T11:00:00Z',
+        responded: '2026-11-01T09:30:00Z', responseDue: '2026-11-01T09:20:00Z', resolutionDue: '2026-11-01T12:00:00Z' });
+      await add('R2', { team: IT, priority: 'NORMAL', status: 'IN_PROGRESS', assignee: it.id, created: '2026-11-02T10:00:00Z',
+        responded: '2026-11-02T10:10:00Z', responseDue: '2026-11-02T10:30:00Z', resolutionDue: '2026-11-02T18:00:00Z' });
       await add('R3', { team: HR, priority: 'LOW', status: 'NEW', created: '2026-11-02T12:00:00Z' });
-      await add('R4', { team: null, priority: 'URGENT', status: 'CANCELED', created: '2026-11-03T08:00:00Z', resolved: '2026-11-03T09:00:00Z' });
+      await add('R4', { team: null, priority: 'URGENT', status: 'CANCELED', created: '2026-11-03T08:00:00Z', resolved: '2026-11-03T09:00:00Z',
+        responseDue: '2026-11-03T10:00:00Z', resolutionDue: '2026-11-03T12:00:00Z' });
       await add('R5', { team: IT, priority: 'NORMAL', status: 'DONE', assignee: it.id, created: '2026-10-31T00:30:00Z', resolved: '2026-11-02T00:30:00Z' });
       await add('R6', { team: IT, priority: 'LOW', status: 'NEW', created: '2026-11-05T08:00:00Z' });
       const comment = (req: string, author: string, at: string, internal = false) =>
@@ -81,8 +90,10 @@ describe('GET /reports/summary', () => {
     assert.deepEqual([s.created, s.resolved, s.canceled], [4, 2, 1]);
     assert.deepEqual(s.open, { NEW: 2, IN_PROGRESS: 1 });
     assert.deepEqual(s.by_priority, { LOW: 1, NORMAL: 1, HIGH: 1, URGENT: 1 });
-    assert.deepEqual(s.first_response, { median_minutes: 20, p90_minutes: 28, sla_met_percent: null });
-    assert.deepEqual(s.resolution, { median_minutes: 1500, p90_minutes: 2604, sla_met_percent: null });
+    // First response: R1 breached, R2 met → 50%. Resolution: R1 met, R2 breached (still
+    // open after its due time) → 50%. R4's clocks stopped before they were due: not counted.
+    assert.deepEqual(s.first_response, { median_minutes: 20, p90_minutes: 28, sla_met_percent: 50 });
+    assert.deepEqual(s.resolution, { median_minutes: 1500, p90_minutes: 2604, sla_met_percent: 50 });
     assert.deepEqual(s.by_day, [
       { date: '2026-11-01', created: 1, resolved: 1 },
       { date: '2026-11-02', created: 2, resolved: 1 },
@@ -104,6 +115,7 @@ describe('GET /reports/summary', () => {
   test('a team filter, the default range and its limits', async () => {
     const only = (await app().call('GET', `/reports/summary?from=2026-11-01&to=2026-11-04&team_id=none`, { key: admin.key })).body;
     assert.deepEqual([only.created, only.canceled], [1, 1]);
+    assert.equal(only.first_response.sla_met_percent, null, 'no clock of the pool ended met or breached');
     const recent = await app().call('GET', '/reports/summary', { key: admin.key });
     assert.equal(recent.status, 200);
     assert.equal(Date.parse(recent.body.to) - Date.parse(recent.body.from), 30 * 86_400_000);

@@ -2,6 +2,7 @@
 import * as v from 'valibot';
 import type { Tx } from '../db/index.ts';
 import { reportSummary, resolveRange } from '../db/reports.ts';
+import { getSlaPolicy } from '../db/sla.ts';
 import { fail } from '../errors.ts';
 import { listScope } from '../requests/policy.ts';
 import type { Actor } from '../users/keys.ts';
@@ -21,10 +22,11 @@ export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
 
 /**
  * GET /reports/summary. `from`/`to` default to the last 30 days and may be at most 366
- * days apart; dates are midnights in `tz` (the SLA policy's zone once there is one).
+ * days apart; dates are midnights, and days are counted, in the SLA policy's time zone.
  */
-export async function summary(db: Tx, actor: Actor, q: SummaryInput, now: number, tz = 'UTC') {
+export async function summary(db: Tx, actor: Actor, q: SummaryInput, now: number) {
   if (!mayReport(actor)) fail('forbidden', 'reports are for agents and admins');
+  const tz = (await getSlaPolicy(db)).policy.timezone;
   const to = q.to ?? new Date(now).toISOString();
   const from = q.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();
   const range = await resolveRange(db, from, to, tz);
@@ -34,7 +36,7 @@ export async function summary(db: Tx, actor: Actor, q: SummaryInput, now: number
   const { visible } = listScope(actor, null)!;
   const figures = await reportSummary(db, {
     from: range.from_at, to: range.to_at, team: q.team_id === undefined || q.team_id === 'none' ? null : q.team_id,
-    noTeam: q.team_id === 'none', visible, tz,
+    noTeam: q.team_id === 'none', visible, tz, now: new Date(now),
   });
   return { from: range.from_at.toISOString(), to: range.to_at.toISOString(), ...figures };
 }

@@ -1,13 +1,14 @@
 -- GET /reports/summary (API.md, "Reports"), in one statement over the requests the caller
 -- may see. $1 from, $2 to (bounds already resolved to instants), $3 a team (null: all),
 -- $4 only the general pool, $5..$7 visibility as in sql/queries/requests/list_recent.sql,
--- $8 the time zone days are counted in. `created` counts requests created in [from, to);
+-- $8 the time zone days are counted in (the SLA policy's), $9 now (for clocks still running). `created` counts requests created in [from, to);
 -- `resolved`/`canceled` those that reached DONE/CANCELED in it; `open` is now. Minutes are
 -- wall-clock minutes. Each figure is an aggregate over one pass of `v` (with FILTER), and
 -- first responses come from two grouped joins, not a subquery per request: over 200 000
 -- requests a per-row subquery took seconds (docs/benchmarks.md).
 with v as materialized (
   select r.id, r.status, r.priority, r.team_id, r.assignee_id, r.created_by, r.created_at, r.resolved_at,
+         r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at,
          (r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz) as created_in,
          coalesce(r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz, false) as closed_in
   from requests r
@@ -27,7 +28,15 @@ with v as materialized (
          percentile_cont(0.5) within group (order by extract(epoch from resolved_at - created_at) / 60)
            filter (where closed_in and status = 'DONE') as resolution_median,
          percentile_cont(0.9) within group (order by extract(epoch from resolved_at - created_at) / 60)
-           filter (where closed_in and status = 'DONE') as resolution_p90
+           filter (where closed_in and status = 'DONE') as resolution_p90,
+         -- SLA clocks of the requests created in the range that have ended met or breached
+         -- (a clock CANCELED stopped before its due time is neither; API.md, "SLA").
+         count(*) filter (where created_in and first_response_at < sla_first_response_due_at) as fr_met,
+         count(*) filter (where created_in and sla_first_response_due_at <= coalesce(first_response_at,
+           case when status in ('DONE', 'CANCELED') then resolved_at end, $9::timestamptz)) as fr_breached,
+         count(*) filter (where created_in and status = 'DONE' and resolved_at < sla_resolution_due_at) as res_met,
+         count(*) filter (where created_in and sla_resolution_due_at <= coalesce(
+           case when status in ('DONE', 'CANCELED') then resolved_at end, $9::timestamptz)) as res_breached
   from v
 ), first_comment as (
   -- The first public comment by someone other than the creator, per request created in the range.
@@ -81,11 +90,11 @@ select json_build_object(
   'first_response', (select json_build_object(
     'median_minutes', round((percentile_cont(0.5) within group (order by minutes))::numeric, 1),
     'p90_minutes', round((percentile_cont(0.9) within group (order by minutes))::numeric, 1),
-    'sla_met_percent', null) from first_response),
+    'sla_met_percent', round(100.0 * t.fr_met / nullif(t.fr_met + t.fr_breached, 0), 1)) from first_response),
   'resolution', json_build_object(
     'median_minutes', round(t.resolution_median::numeric, 1),
     'p90_minutes', round(t.resolution_p90::numeric, 1),
-    'sla_met_percent', null),
+    'sla_met_percent', round(100.0 * t.res_met / nullif(t.res_met + t.res_breached, 0), 1)),
   'by_day', (select coalesce(json_agg(json_build_object('date', to_char(days.day, 'YYYY-MM-DD'),
       'created', coalesce(pd.created, 0), 'resolved', coalesce(pd.resolved, 0)) order by days.day), '[]'::json)
     from days left join per_day pd on pd.day = days.day),
