@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
+  webhook_url_not_allowed: 422,
   too_many_headers: 431,
   rate_limited: 429,
   internal_error: 500,
