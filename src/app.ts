@@ -12,6 +12,7 @@ import { createMetrics } from './metrics.ts';
 import type { Services } from './services.ts';
 import { createWorker, type Worker } from './worker/index.ts';
 import { purge } from './worker/purge.ts';
+import { webhookLoop } from './worker/webhooks.ts';
 
 export interface AppOptions {
   clock?: Clock;
@@ -29,5 +30,5 @@ export function createApp(config: Config, db: Sql, opts: AppOptions = {}): { ser
     return { inUse: s.held + t.held, waiting: s.waiting + t.waiting, max: s.size + t.size };
   });
   const services: Services = { db, config, metrics, clock, forgetUser: auth.forgetUser };
-  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge]) };
+  return { server: createServer(routes, services, auth), services, worker: createWorker(services, [purge, webhookLoop(config)]) };
 }

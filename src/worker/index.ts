@@ -1,5 +1,5 @@
 // The worker slot: background loops that run in every server process beside HTTP (the
-// retention purge today; webhook delivery, the Telegram poller and SLA timers next), with
+// retention purge, webhook delivery; the Telegram poller and SLA timers next), with
 // one life cycle — start, pause while PostgreSQL is away, resume by itself, stop gracefully.
 // A loop must be safe with several instances running it at once (docs/architecture.md).
 import { query } from '../db/index.ts';
@@ -12,6 +12,8 @@ export interface Loop {
   /** Pause between the end of one run and the start of the next. */
   everyMs: number;
   run(services: Services, signal: AbortSignal): Promise<void>;
+  /** Work a run started that outlives it (webhook attempts in flight): stop waits for it too, and no run follows. */
+  settle?(): Promise<void>;
 }
 
 export interface Worker {
@@ -96,6 +98,7 @@ export function createWorker(services: Services, loops: Loop[], probeMs = PROBE_
       clearTimeout(probe);
       const timer = setTimeout(() => abort.abort(), timeoutMs);
       await Promise.allSettled([...inFlight]);
+      await Promise.allSettled(loops.map((loop) => loop.settle?.()));
       clearTimeout(timer);
     },
     paused: () => away,
