@@ -56,7 +56,7 @@ function corsHeaders(req: http.IncomingMessage, origins: string[]): Record<strin
 const PREFLIGHT: Res = {
   status: 204,
   headers: {
-    'Access-Control-Allow-Methods': 'GET, POST, PATCH, OPTIONS',
+    'Access-Control-Allow-Methods': 'GET, POST, PATCH, DELETE, OPTIONS',
     'Access-Control-Allow-Headers': 'Content-Type, X-API-Key, Authorization, If-Match, Idempotency-Key, X-Request-ID',
     'Access-Control-Max-Age': '600',
   },
