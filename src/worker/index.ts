@@ -31,13 +31,20 @@ const PROBE_MS = 500;
 export function createWorker(services: Services, loops: Loop[], probeMs = PROBE_MS): Worker {
   const timers = new Map<string, NodeJS.Timeout>();
   const inFlight = new Set<Promise<void>>();
+  /** Loops in a run now: a run in flight schedules its own successor. */
+  const busy = new Set<string>();
   const abort = new AbortController();
   let running = false;
   let away = false;
   let probe: NodeJS.Timeout | undefined;
 
+  /**
+   * The loop's next run in `ms`, replacing one already planned: on resuming after an
+   * outage every loop is planned anew, and a timer left behind would outlive stop().
+   */
   function schedule(loop: Loop, ms: number): void {
-    if (!running) return;
+    if (!running || busy.has(loop.name)) return;
+    clearTimeout(timers.get(loop.name));
     timers.set(loop.name, setTimeout(() => void tick(loop), ms));
   }
 
@@ -73,6 +80,7 @@ export function createWorker(services: Services, loops: Loop[], probeMs = PROBE_
   async function tick(loop: Loop): Promise<void> {
     timers.delete(loop.name);
     if (!running || away) return;
+    busy.add(loop.name);
     try {
       await once(loop);
     } catch (err) {
@@ -81,6 +89,8 @@ export function createWorker(services: Services, loops: Loop[], probeMs = PROBE_
         return;
       }
       log.error('worker loop failed', { loop: loop.name, ...describeError(err) });
+    } finally {
+      busy.delete(loop.name);
     }
     if (!away) schedule(loop, loop.everyMs);
   }
