@@ -12,6 +12,7 @@ import { connect, type Sql } from '../src/db/index.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
 import { hashApiKey, newApiKey, type Role } from '../src/users/keys.ts';
+import type { Worker } from '../src/worker/index.ts';
 import { checkResponse } from './contract.ts';
 import { databaseUrl } from './db-url.ts';
 
@@ -59,6 +60,8 @@ export interface TestApp {
   serverDb: Sql;
   dbUrl: string;
   config: Config;
+  /** The app's background loops, not started: a test that needs them calls worker.start(); close() stops them. */
+  worker: Worker;
   call(method: string, path: string, opts?: Call): Promise<Reply>;
   user(role: Role, name?: string): Promise<{ id: string; key: string; email: string }>;
   close(): Promise<void>;
@@ -100,7 +103,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
   const config = testConfig(env);
   const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
   const serverDb = connect(asAppRole(url), poolOptions(config));
-  const { server } = createApp(config, serverDb);
+  const { server, worker } = createApp(config, serverDb);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -109,6 +112,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
     serverDb,
     dbUrl: url,
     config,
+    worker,
     call: (method, path, opts) => request(base, method, path, opts),
     async user(role, name) {
       const key = newApiKey();
@@ -118,6 +122,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string)
       return { id: row!.id, key, email };
     },
     async close() {
+      await worker.stop(1000);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await Promise.all([db.end({ timeout: 5 }), serverDb.end({ timeout: 5 })]);
@@ -160,7 +165,7 @@ export async function spawnServer(env: Record<string, string>): Promise<Proc> {
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${output}`)); }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /"msg":"listening","url":"(http:\/\/[^"]+)"/.exec(output);
