@@ -39,4 +39,4 @@ bench: node_modules
 
 # The web console in headless Chromium (Debian's chromium; apt-get install chromium).
 test-ui: node_modules
-	$(TSX) test/run.ts test/ui/console.test.ts
+	$(TSX) test/run.ts $(wildcard test/ui/*.test.ts)
