@@ -4,7 +4,11 @@
 // beside a fast one, rolled-back changes, the team filter, and the SSRF guard at connect
 // time. Short waits come from the configuration (WEBHOOK_RETRY_SCHEDULE and friends).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import parsePrometheus from 'parse-prometheus-text-format';
 import { EVENT_TYPES } from '../src/events.ts';
 import { setLogLevel } from '../src/log.ts';
@@ -294,6 +298,29 @@ describe('webhook delivery', () => {
     assert.equal(listed.length, 2);
     assert.deepEqual(listed.map((d) => d.attempts).sort(), [2, 4]);
     assert.ok(listed.some((d) => d.status === 'failed'), 'a delivery out of attempts is failed and kept');
+  });
+
+  test("the README's ten lines of node:crypto verify a real delivery, during a rotation too, and refuse a tampered or stale one", async (t) => {
+    const readme = fs.readFileSync('README.md', 'utf8');
+    const snippet = /\*\*Verify a delivery\*\*[\s\S]*?```js\n([\s\S]*?)```/.exec(readme)![1];
+    const file = path.join(os.tmpdir(), `sf-verify-${process.pid}.mjs`);
+    fs.writeFileSync(file, snippet);
+    t.after(() => fs.rmSync(file, { force: true }));
+    const { verifyWebhook } = await import(pathToFileURL(file).href);
+    const { rx, id, secret } = await endpoint(t, ['webhook.ping']);
+    await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key });
+    await rx.waitFor(1);
+    const rotated = (await app.call('POST', `/webhooks/${id}/secret/rotate`, { key: admin.key })).body.secret;
+    await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key });
+    const [plain, during] = await rx.waitFor(2);
+    assert.equal(verifyWebhook(secret, plain.headers, plain.body), true);
+    assert.equal(verifyWebhook(rotated, plain.headers, plain.body), false);
+    assert.equal(verifyWebhook(secret, during.headers, during.body), true);
+    assert.equal(verifyWebhook(rotated, during.headers, during.body), true);
+    assert.equal(verifyWebhook(secret, plain.headers, plain.body.replace('webhook.ping', 'webhook.pong')), false);
+    const stale = { ...plain.headers, 'webhook-timestamp': String(Number(plain.headers['webhook-timestamp']) - 600) };
+    assert.equal(verifyWebhook(secret, stale, plain.body), false);
+    assert.equal(verifyWebhook(secret, {}, plain.body), false);
   });
 
   test('metrics count attempts by outcome, time them, and show the backlog', async () => {
