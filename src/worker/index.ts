@@ -9,7 +9,7 @@ import type { Services } from '../services.ts';
 
 export interface Loop {
   name: string;
-  /** Pause between the end of one run and the start of the next. */
+  /** Pause between the end of one run and the start of the next (read after each run). */
   everyMs: number;
   run(services: Services, signal: AbortSignal): Promise<void>;
   /** Work a run started that outlives it (webhook attempts in flight): stop waits for it too, and no run follows. */

@@ -38,6 +38,8 @@ const MAX_PREFETCH = 100;
 /** Most deliveries this process holds (queued and in flight) over every endpoint. */
 const MAX_HELD = 2000;
 const FLUSH_AFTER_MS = 5;
+/** The poll while there is work (events came in, deliveries are queued or in flight). */
+const BUSY_POLL_MS = 20;
 const FLUSH_BATCH = 200;
 const BACKLOG_EVERY_MS = 1000;
 
@@ -70,6 +72,7 @@ export function webhookLoop(config: Config): WebhookLoop {
   let flushTimer: NodeJS.Timeout | undefined;
   let claiming: Promise<void> | undefined;
   let backlogAt = 0;
+  let busy = false;
 
   const held = (e: Endpoint) => e.queue.length + e.inFlight;
   const totalHeld = () => [...endpoints.values()].reduce((n, e) => n + held(e), 0);
@@ -197,7 +200,8 @@ export function webhookLoop(config: Config): WebhookLoop {
         e.inFlight--;
         attempts.delete(p);
         pump();
-        if (!stopping && e.more && e.queue.length < s.config.WEBHOOK_CONCURRENCY) claimSoon();
+        // Refill before the queue runs dry, so the endpoint's slots never wait for a claim.
+        if (!stopping && e.more && e.queue.length < Math.max(s.config.WEBHOOK_CONCURRENCY, prefetch(e, s) / 2)) claimSoon();
       });
     attempts.add(p);
   }
@@ -231,19 +235,23 @@ export function webhookLoop(config: Config): WebhookLoop {
 
   return {
     name: 'webhooks',
-    everyMs: config.WEBHOOK_POLL_MS,
+    // Read by the worker after each run: soon again while there is work, else the poll.
+    get everyMs() { return busy ? Math.min(BUSY_POLL_MS, config.WEBHOOK_POLL_MS) : config.WEBHOOK_POLL_MS; },
     async run(s, runSignal) {
       services = s;
       signal = runSignal;
       if (stopping) return;
       await flush();
+      let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
         const { locked, events } = await fanOutEvents(s.db, FAN_OUT_BATCH);
+        fanned += events;
         if (!locked || events < FAN_OUT_BATCH) break;
       }
       await claiming;
       await claim(s);
       pump();
+      busy = fanned > 0 || totalHeld() > 0;
       await refreshBacklog(s);
     },
     async settle() {
