@@ -39,7 +39,8 @@ export async function receiver(answer: (n: number, r: Received) => Answer = () =
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  const until = async (what: string, ok: () => boolean, ms = 15_000) => {
+  // 30 s: an event waits for every older transaction in the cluster (the xmin-safe cursor), which other test files share.
+  const until = async (what: string, ok: () => boolean, ms = 30_000) => {
     for (const end = Date.now() + ms; !ok();) {
       if (Date.now() > end) throw new Error(`timed out waiting until ${what} (received ${got.length})`);
       await new Promise((r) => setTimeout(r, 20));
@@ -68,7 +69,7 @@ export function verified(secret: string, r: Received): any {
 }
 
 /** Polls `check` (bounded) until it returns something truthy. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, ms = 15_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | null | false>, ms = 30_000): Promise<T> {
   for (const end = Date.now() + ms; ;) {
     const v = await check();
     if (v) return v;

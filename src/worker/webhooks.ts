@@ -42,6 +42,8 @@ const FLUSH_AFTER_MS = 5;
 const BUSY_POLL_MS = 20;
 const FLUSH_BATCH = 200;
 const BACKLOG_EVERY_MS = 1000;
+/** What a new endpoint's attempts are guessed to take until its own are measured. */
+const FIRST_GUESS_MS = 250;
 
 interface Queued extends ClaimedDelivery { startBy: number }
 
@@ -87,7 +89,7 @@ export function webhookLoop(config: Config): WebhookLoop {
   function endpoint(id: string, s: Services): Endpoint {
     let e = endpoints.get(id);
     if (!e) {
-      e = { id, url: '', secrets: [], queue: [], inFlight: 0, meanMs: s.config.WEBHOOK_TIMEOUT_MS, more: false, gone: false };
+      e = { id, url: '', secrets: [], queue: [], inFlight: 0, meanMs: Math.min(FIRST_GUESS_MS, s.config.WEBHOOK_TIMEOUT_MS), more: false, gone: false };
       endpoints.set(id, e);
     }
     return e;
