@@ -44,6 +44,8 @@ const FLUSH_BATCH = 200;
 const BACKLOG_EVERY_MS = 1000;
 /** What a new endpoint's attempts are guessed to take until its own are measured. */
 const FIRST_GUESS_MS = 250;
+/** How many endpoints' measured speed a process remembers. */
+const MAX_REMEMBERED = 10_000;
 
 interface Queued extends ClaimedDelivery { startBy: number }
 
@@ -167,13 +169,21 @@ export function webhookLoop(config: Config): WebhookLoop {
     for (const row of claimed.rows) endpoint(row.webhook_id, s).queue.push({ ...row, startBy });
   }
 
-  /** A claim outside the poll (an endpoint ran low and may have more); one at a time. */
+  /** Claims one after another in this process (the poll's and those outside it), so none counts on what another is fetching. */
+  function claimInTurn(s: Services): Promise<void> {
+    const mine = (claiming ?? Promise.resolve()).then(() => claim(s));
+    const done = mine.then(() => {}, () => {});
+    claiming = done;
+    void done.then(() => { if (claiming === done) claiming = undefined; });
+    return mine;
+  }
+
+  /** A claim outside the poll: an endpoint ran low and may have more. */
   function claimSoon(): void {
     if (claiming || stopping || !services) return;
-    const s = services;
-    claiming = claim(s)
+    claimInTurn(services)
       .catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)))
-      .finally(() => { claiming = undefined; pump(); });
+      .finally(pump);
   }
 
   // ---- attempt
@@ -228,6 +238,12 @@ export function webhookLoop(config: Config): WebhookLoop {
 
   // ---- the loop
 
+  /** Endpoints this process holds nothing of are forgotten once there are many (deleted ones too). */
+  function forgetIdle(): void {
+    if (endpoints.size <= MAX_REMEMBERED) return;
+    for (const [id, e] of endpoints) if (held(e) === 0) endpoints.delete(id);
+  }
+
   async function refreshBacklog(s: Services): Promise<void> {
     if (s.clock.now() - backlogAt < BACKLOG_EVERY_MS) return;
     backlogAt = s.clock.now();
@@ -250,10 +266,10 @@ export function webhookLoop(config: Config): WebhookLoop {
         fanned += events;
         if (!locked || events < FAN_OUT_BATCH) break;
       }
-      await claiming;
-      await claim(s);
+      await claimInTurn(s);
       pump();
       busy = fanned > 0 || totalHeld() > 0;
+      forgetIdle();
       await refreshBacklog(s);
     },
     async settle() {
