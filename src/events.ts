@@ -43,11 +43,3 @@ export type Event = {
 }[EventType];
 
 export const isEventType = (s: string): s is EventType => (EVENT_TYPES as readonly string[]).includes(s);
-
-/** An events row as the API shows it: GET /events, the live stream, and each webhook delivery's body. */
-export const eventView = (e: {
-  id: string; type: string; created_at: Date; actor_id: string | null; actor_name: string | null; data: Record<string, unknown>;
-}): Event => ({
-  id: e.id, type: e.type, created_at: e.created_at.toISOString(),
-  actor: e.actor_id ? { id: e.actor_id, full_name: e.actor_name! } : null, data: e.data,
-} as Event);

@@ -60,7 +60,9 @@ export const lockDueWebhooks = (db: Tx, skip: string[], limit: number) => query<
 
 export interface ClaimedDelivery {
   id: string; webhook_id: string; lease: string; attempts: number;
-  event_id: string; type: string; created_at: Date; actor_id: string | null; actor_name: string | null; data: Record<string, unknown>;
+  event_id: string; type: string; created_at: Date; actor_id: string | null; actor_name: string | null;
+  /** The event's data as JSON text. */
+  data: string;
 }
 
 export const claimDeliveries = (db: Tx, want: { id: string; n: number }[], owner: string, leaseMs: number) =>

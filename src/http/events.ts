@@ -3,9 +3,9 @@
 // so a client that polls with it gets exactly the newer events, even those whose
 // transaction committed after a later one's.
 import * as v from 'valibot';
-import { listEvents } from '../db/events.ts';
+import { type EventRow, listEvents } from '../db/events.ts';
 import { fail } from '../errors.ts';
-import { EVENT_TYPES, eventView, isEventType } from '../events.ts';
+import { type Event, EVENT_TYPES, isEventType } from '../events.ts';
 import { parse, timestamp } from '../validation.ts';
 import { actorOf, type Ctx, json, pageLimit, queryObject } from './context.ts';
 
@@ -35,6 +35,10 @@ function eventCursor(given: string | undefined): { xid: string; seq: string } | 
 
 const toCursor = (e: { xid: string; seq: string }) => Buffer.from(`x:${e.xid}:${e.seq}`).toString('base64url');
 
+export const eventView = (e: EventRow): Event => ({
+  id: e.id, type: e.type, created_at: e.created_at.toISOString(),
+  actor: e.actor_id ? { id: e.actor_id, full_name: e.actor_name! } : null, data: e.data,
+} as Event);
 
 /** GET /events — ADMIN only; `next_cursor` points after the last event, or stays where it was on an empty page. */
 export async function getEvents(ctx: Ctx) {

@@ -23,7 +23,6 @@ import {
 } from '../db/webhooks.ts';
 import type { Config } from '../config.ts';
 import { toAppError } from '../errors.ts';
-import { eventView } from '../events.ts';
 import { describeError, log } from '../log.ts';
 import type { Services } from '../services.ts';
 import { verdict } from '../webhooks/retry.ts';
@@ -61,6 +60,15 @@ interface Endpoint {
 }
 
 export interface WebhookLoop extends Loop { settle(): Promise<void> }
+
+/**
+ * The event as GET /events shows it ({ id, type, created_at, actor, data }), with `data` as
+ * PostgreSQL wrote it: the id is a UUID and the type one of the catalogue, so only the
+ * actor's name needs escaping.
+ */
+export const eventBody = (d: ClaimedDelivery) =>
+  `{"id":"${d.event_id}","type":"${d.type}","created_at":"${d.created_at.toISOString()}",`
+  + `"actor":${d.actor_id ? JSON.stringify({ id: d.actor_id, full_name: d.actor_name }) : 'null'},"data":${d.data}}`;
 
 /** The delivery loop of one server process (its state is per process: one per createApp). */
 export function webhookLoop(config: Config): WebhookLoop {
@@ -219,7 +227,7 @@ export function webhookLoop(config: Config): WebhookLoop {
   }
 
   async function attempt(s: Services, e: Endpoint, d: Queued): Promise<void> {
-    const body = JSON.stringify(eventView({ ...d, id: d.event_id }));
+    const body = eventBody(d);
     const now = s.clock.now();
     const headers = webhookHeaders(e.secrets, d.event_id, Math.floor(now / 1000), body);
     const res = await sender.send(e.url, body, headers, signal);

@@ -2,7 +2,8 @@
 -- endpoint $1[i], leased to process $3 for $4 ms, each with the event it delivers. This
 -- statement's snapshot is taken after the locks, so it sees every claim committed before:
 -- an endpoint whose deliveries another live process holds is left to that process (one
--- process works an endpoint at a time, which keeps WEBHOOK_CONCURRENCY exact).
+-- process works an endpoint at a time, which keeps WEBHOOK_CONCURRENCY exact). The event's
+-- data comes as JSON text, sent as it is.
 with want as (
   select t.id, t.n
   from unnest($1::uuid[], $2::int[]) as t (id, n)
@@ -28,7 +29,7 @@ with want as (
   returning d.id, d.webhook_id, d.event_id, d.lease, d.attempts, d.next_attempt_at
 )
 select l.id, l.webhook_id, l.lease, l.attempts,
-       e.id as event_id, e.type, e.created_at, e.actor_id, u.full_name as actor_name, e.data
+       e.id as event_id, e.type, e.created_at, e.actor_id, u.full_name as actor_name, e.data::text as data
 from leased l
 join events e on e.id = l.event_id
 left join users u on u.id = e.actor_id
