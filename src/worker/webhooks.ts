@@ -37,7 +37,7 @@ const MAX_PREFETCH = 100;
 /** Most deliveries this process holds (queued and in flight) over every endpoint. */
 const MAX_HELD = 2000;
 const FLUSH_AFTER_MS = 5;
-/** The poll while there is work (events came in, deliveries are queued or in flight). */
+/** The poll while there is work (new deliveries, or some queued or in flight). */
 const BUSY_POLL_MS = 20;
 const FLUSH_BATCH = 200;
 const BACKLOG_EVERY_MS = 1000;
@@ -270,8 +270,8 @@ export function webhookLoop(config: Config): WebhookLoop {
       await flush();
       let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
-        const { locked, events } = await fanOutEvents(s.db, FAN_OUT_BATCH);
-        fanned += events;
+        const { locked, events, deliveries } = await fanOutEvents(s.db, FAN_OUT_BATCH);
+        fanned += deliveries;
         if (!locked || events < FAN_OUT_BATCH) break;
       }
       await claimInTurn(s);
