@@ -75,6 +75,17 @@ async function main() {
     }
     root.append(sec);
   }
+  // OpenAPI 3.1 `webhooks`: what ServiceFlow POSTs to your endpoints, one entry per event type.
+  if (doc.webhooks) {
+    const sec = el('section', { class: 'tag' }, el('h2', {}, 'Webhook deliveries'), el('p', {}, 'What ServiceFlow POSTs to your endpoints, per event type.'));
+    for (const [name, item] of Object.entries(doc.webhooks)) {
+      for (const [method, op] of Object.entries(item)) {
+        sec.append(operation(doc, name, method, op));
+        toc.append(el('li', {}, el('a', { href: `#${op.operationId}` }, `${method.toUpperCase()} → ${name}`)));
+      }
+    }
+    root.append(sec);
+  }
   document.getElementById('toc').replaceChildren(toc);
 }
 

@@ -92,9 +92,51 @@ const EnvSchema = v.object({
   TELEGRAM_INTERVAL_MS: v.optional(int(10, 60_000), '1000'),
   // How often each process fires the SLA timers that came due (sla.warning, sla.breached).
   SLA_TIMER_INTERVAL_MS: v.optional(int(50, 3_600_000), '5000'),
+  // Webhook delivery (API.md, "Events and webhooks"; src/worker/webhooks.ts).
+  // One attempt's deadline: resolve, connect, send, and the response's status and first KiB.
+  WEBHOOK_TIMEOUT_MS: v.optional(int(100, 300_000), '15000'),
+  // The waits between attempts: "5s,5m,30m,2h"; after the last one fails the delivery is failed.
+  WEBHOOK_RETRY_SCHEDULE: v.optional(
+    v.pipe(
+      v.string(),
+      v.transform((s) => s.split(',').map((x) => x.trim())),
+      v.check((list) => list.length >= 1 && list.length <= 50, 'must list 1..50 waits'),
+      v.check((list) => list.every((x) => DURATION.test(x)), 'must be a comma list of waits like 5s,5m,30m,2h (units ms, s, m, h)'),
+      v.transform((list) => list.map(durationMs)),
+      v.check((list) => list.every((ms) => ms <= 7 * 86_400_000), 'must not wait longer than 7 days between attempts'),
+    ),
+    '5s,5m,30m,2h,5h,10h,14h,20h,24h',
+  ),
+  // Consecutive failed attempts after which an endpoint is disabled; 0 never disables.
+  WEBHOOK_DISABLE_AFTER: v.optional(int(0, 1_000_000), '50'),
+  // Attempts in flight at once per endpoint, over every instance.
+  WEBHOOK_CONCURRENCY: v.optional(int(1, 100), '4'),
+  // true lets endpoints resolve to loopback, private, link-local … addresses (internal targets, tests).
+  WEBHOOK_ALLOW_PRIVATE: v.optional(v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true')), 'false'),
+  // How often each process looks for new events and due attempts.
+  WEBHOOK_POLL_MS: v.optional(int(10, 60_000), '250'),
+  // How long a claimed attempt is this process's: a process that dies loses its claims after this.
+  WEBHOOK_LEASE_MS: v.optional(int(200, 3_600_000), '60000'),
 });
 
-export type Config = Omit<v.InferOutput<typeof EnvSchema>, 'DATABASE_URL_POSTGRES'>;
+const DURATION = /^\d{1,9}(ms|s|m|h)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** "5s" → 5000 (the units of WEBHOOK_RETRY_SCHEDULE). */
+export const durationMs = (s: string) => {
+  const [, n, unit] = /^(\d+)(ms|s|m|h)$/.exec(s)!;
+  return Number(n) * UNIT_MS[unit];
+};
+
+const Env = v.pipe(
+  EnvSchema,
+  // A lease shorter than an attempt would let a second process start the same attempt.
+  v.forward(
+    v.partialCheck([['WEBHOOK_TIMEOUT_MS'], ['WEBHOOK_LEASE_MS']], (c) => c.WEBHOOK_LEASE_MS > c.WEBHOOK_TIMEOUT_MS, 'must be longer than WEBHOOK_TIMEOUT_MS'),
+    ['WEBHOOK_LEASE_MS'],
+  ),
+);
+
+export type Config = Omit<v.InferOutput<typeof Env>, 'DATABASE_URL_POSTGRES'>;
 
 export class ConfigError extends Error {}
 
@@ -102,7 +144,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "unset", as docker-compose and .env files tend to write them.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const result = v.safeParse(EnvSchema, present);
+  const result = v.safeParse(Env, present);
   if (!result.success) {
     const issue = result.issues[0];
     const name = v.getDotPath(issue) ?? 'environment';

@@ -30,6 +30,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   range_not_satisfiable: 416,
   validation_failed: 422,
+  webhook_url_not_allowed: 422,
   too_many_headers: 431,
   rate_limited: 429,
   internal_error: 500,

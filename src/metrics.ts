@@ -26,13 +26,13 @@ function counter(name: string, help: string) {
   };
 }
 
-function histogram(name: string, help: string) {
+function histogram(name: string, help: string, buckets = BUCKETS) {
   const series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
   return {
     observe(labels: Labels, seconds: number) {
       const k = key(labels);
-      const s = series.get(k) ?? { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      BUCKETS.forEach((b, i) => { if (seconds <= b) s.counts[i]++; });
+      const s = series.get(k) ?? { labels, counts: buckets.map(() => 0), sum: 0, count: 0 };
+      buckets.forEach((b, i) => { if (seconds <= b) s.counts[i]++; });
       s.sum += seconds;
       s.count++;
       series.set(k, s);
@@ -40,7 +40,7 @@ function histogram(name: string, help: string) {
     text() {
       const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} histogram`];
       for (const s of series.values()) {
-        BUCKETS.forEach((b, i) => lines.push(`${name}_bucket${render({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
+        buckets.forEach((b, i) => lines.push(`${name}_bucket${render({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
         lines.push(`${name}_bucket${render({ ...s.labels, le: '+Inf' })} ${s.count}`);
         lines.push(`${name}_sum${render(s.labels)} ${s.sum}`);
         lines.push(`${name}_count${render(s.labels)} ${s.count}`);
@@ -49,6 +49,9 @@ function histogram(name: string, help: string) {
     },
   };
 }
+
+/** Seconds for a webhook attempt: a receiver should answer within a few seconds, the timeout is 15. */
+const ATTEMPT_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30];
 
 function gauge(name: string, help: string, read: () => number) {
   return { text: () => `# HELP ${name} ${help}\n# TYPE ${name} gauge\n${name} ${read()}` };
@@ -62,7 +65,13 @@ export function createMetrics(pool: () => { inUse: number; waiting: number; max:
   const authFailures = counter('serviceflow_auth_failures_total', 'Refused authentications by reason.');
   const slaBreaches = counter('serviceflow_sla_breaches_total', 'SLA breaches sent (sla.breached) by this process, by metric and priority.');
   const slaWarnings = counter('serviceflow_sla_warnings_total', 'SLA warnings sent (sla.warning) by this process, by metric and priority.');
+  const deliveries = counter('serviceflow_webhook_deliveries_total', 'Webhook delivery attempts by outcome: succeeded, retry (failed; tried again later), failed (failed; no attempts left), gone (410; endpoint disabled).');
+  const deliveryLatency = histogram('serviceflow_webhook_delivery_duration_seconds', 'Webhook delivery attempt latency, from resolving the host to the answer.', ATTEMPT_BUCKETS);
+  // Read by the delivery loop at most once a second (src/worker/webhooks.ts), never by a scrape.
+  const backlog = { pending: 0, oldestSeconds: 0 };
   const gauges = [
+    gauge('serviceflow_webhook_deliveries_pending', 'Webhook deliveries waiting for an attempt (active endpoints), as of the last second.', () => backlog.pending),
+    gauge('serviceflow_webhook_oldest_pending_seconds', 'Age of the oldest pending webhook delivery (active endpoints), as of the last second.', () => backlog.oldestSeconds),
     gauge('serviceflow_db_pool_in_use', 'Database connections running a query.', () => pool().inUse),
     gauge('serviceflow_db_pool_waiting', 'Queries waiting for a database connection.', () => pool().waiting),
     gauge('serviceflow_db_pool_max', 'Largest size of the database pool.', () => pool().max),
@@ -79,7 +88,15 @@ export function createMetrics(pool: () => { inUse: number; waiting: number; max:
     transition: (from: string, to: string) => transitions.inc({ from, to }),
     authFailure: (reason: string) => authFailures.inc({ reason }),
     slaFired: (kind: 'warning' | 'breached', metric: string, priority: string) => (kind === 'breached' ? slaBreaches : slaWarnings).inc({ metric, priority }),
-    text: () => [http, latency, created, transitions, authFailures, slaBreaches, slaWarnings, ...gauges].map((m) => m.text()).join('\n') + '\n',
+    webhookAttempt(outcome: string, seconds: number) {
+      deliveries.inc({ outcome });
+      deliveryLatency.observe({}, seconds);
+    },
+    webhookBacklog(pending: number, oldestSeconds: number) {
+      backlog.pending = pending;
+      backlog.oldestSeconds = Math.round(oldestSeconds * 1000) / 1000;
+    },
+    text: () => [http, latency, created, transitions, authFailures, slaBreaches, slaWarnings, deliveries, deliveryLatency, ...gauges].map((m) => m.text()).join('\n') + '\n',
   };
 }
 

@@ -107,7 +107,9 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string,
   const serverDb = connect(asAppRole(url), poolOptions(config));
   const { server, services, worker } = createApp(config, serverDb, opts);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  worker.start(); // background loops run in every server process (src/worker/), tests' too
+  // The live-event hub runs as in every server process; the other loops (deliveries, timers,
+  // the bot) only when a test starts them (worker.start() or runNow), so it controls them.
+  worker.start(['live-events']);
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: base,
@@ -170,7 +172,7 @@ export async function spawnServer(env: Record<string, string>): Promise<Proc> {
   let output = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const base = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${output}`)); }, 30_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const m = /"msg":"listening","url":"(http:\/\/[^"]+)"/.exec(output);

@@ -9,6 +9,7 @@ import { createHub } from '../src/live/hub.ts';
 import { createMetrics } from '../src/metrics.ts';
 import { migrate } from '../src/migrate.ts';
 import type { Services } from '../src/services.ts';
+import { AppError } from '../src/errors.ts';
 import { createWorker, type Loop } from '../src/worker/index.ts';
 import { spawnServer, startApp, testConfig } from './helpers.ts';
 
@@ -76,6 +77,42 @@ describe('the worker slot', () => {
       await worker.stop(5000);
       assert.equal(finished, true);
     } finally {
+      await app.close();
+    }
+  });
+
+  test('resuming after an outage never starts a second run of a loop still running, nor leaves a timer behind', async () => {
+    const app = await startApp();
+    const services = { db: app.db, config: app.config, metrics: createMetrics(() => ({ inUse: 0, waiting: 0, max: 0 })), clock: manualClock(), live: createHub(), forgetUser: () => {} };
+    let active = 0;
+    let most = 0;
+    let runs = 0;
+    let failed = false;
+    const slow: Loop = {
+      name: 'slow', everyMs: 3_600_000,
+      async run() {
+        runs++;
+        most = Math.max(most, ++active);
+        await new Promise((r) => setTimeout(r, 300));
+        active--;
+      },
+    };
+    // Fails once as if the database were away; the ping (it is not away) resumes the worker at once.
+    const flaky: Loop = {
+      name: 'flaky', everyMs: 10,
+      async run() {
+        if (!failed) { failed = true; throw new AppError('database_unavailable', 'gone for a moment'); }
+      },
+    };
+    const worker = createWorker(services, [slow, flaky], 20);
+    try {
+      worker.start();
+      await until('the worker paused and resumed', () => failed && !worker.paused());
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal(most, 1, 'one run of a loop at a time');
+      assert.equal(runs, 1, 'the run in flight planned its own successor (an hour later)');
+    } finally {
+      await worker.stop(1000);
       await app.close();
     }
   });

@@ -14,7 +14,7 @@ export const auditView = (a: AuditRow) => ({
 
 const AuditQuery = v.strictObject({
   actor_id: v.optional(uuid()),
-  entity_type: v.optional(v.picklist(['user', 'request', 'comment', 'team', 'attachment', 'sla_policy'], 'must be user, request, comment, team, attachment or sla_policy')),
+  entity_type: v.optional(v.picklist(['user', 'request', 'comment', 'team', 'attachment', 'sla_policy', 'webhook'], 'must be user, request, comment, team, attachment, sla_policy or webhook')),
   entity_id: v.optional(uuid()),
   action: v.optional(v.pipe(v.string(), v.regex(/^[a-z_]+\.[a-z_]+$/, 'must look like request.created'))),
   since: v.optional(timestamp()),

@@ -21,6 +21,10 @@ import { deleteUsersMeTelegram, deleteUserTelegram, getConsoleTelegramScript, po
 import {
   getRoles, getUser, getUsers, getUsersMe, patchUser, postUserApiKeyRotate, postUsers, postUsersMeApiKeyRotate,
 } from './users.ts';
+import {
+  deleteWebhook, getWebhook, getWebhookDeliveries, getWebhookDelivery, getWebhooks, patchWebhook, postWebhookDeliveryRedeliver,
+  postWebhookPing, postWebhooks, postWebhookSecretRotate,
+} from './webhooks.ts';
 
 export const routes: RouteDef[] = [
   { method: 'GET', path: '/health', handler: getHealth, auth: 'public' },
@@ -90,4 +94,15 @@ export const routes: RouteDef[] = [
   { method: 'GET', path: '/audit-logs', handler: getAuditLogs, auth: 'key' },
   { method: 'GET', path: '/events', handler: getEvents, auth: 'key' },
   { method: 'GET', path: '/events/stream', handler: getEventsStream, auth: 'key' },
+
+  { method: 'POST', path: '/webhooks', handler: postWebhooks, auth: 'key' },
+  { method: 'GET', path: '/webhooks', handler: getWebhooks, auth: 'key' },
+  { method: 'GET', path: '/webhooks/:id', handler: getWebhook, auth: 'key' },
+  { method: 'PATCH', path: '/webhooks/:id', handler: patchWebhook, auth: 'key' },
+  { method: 'DELETE', path: '/webhooks/:id', handler: deleteWebhook, auth: 'key' },
+  { method: 'POST', path: '/webhooks/:id/secret/rotate', handler: postWebhookSecretRotate, auth: 'key' },
+  { method: 'POST', path: '/webhooks/:id/ping', handler: postWebhookPing, auth: 'key' },
+  { method: 'GET', path: '/webhooks/:id/deliveries', handler: getWebhookDeliveries, auth: 'key' },
+  { method: 'GET', path: '/webhooks/:id/deliveries/:delivery_id', handler: getWebhookDelivery, auth: 'key' },
+  { method: 'POST', path: '/webhooks/:id/deliveries/:delivery_id/redeliver', handler: postWebhookDeliveryRedeliver, auth: 'key' },
 ];

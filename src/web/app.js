@@ -33,6 +33,7 @@ const routes = () => ({
   teams: (id) => (id ? viewTeam(id) : viewTeams()), users: viewUsers, audit: viewAudit, reports: () => viewReports(ui()),
   profile: () => viewProfile(ui()),
   ...sla.views,
+  webhooks: viewWebhooks, webhook: viewWebhook,
 });
 function navLinks() {
   const role = state.me?.role;
@@ -40,7 +41,7 @@ function navLinks() {
   const links = [['requests', role === 'EMPLOYEE' ? 'My requests' : 'All requests'], ['new', 'New request']];
   if (role === 'AGENT' || role === 'ADMIN') links.splice(0, 0, ['queue', 'Queue', c?.queue], ['mine', 'My work', c?.my_work], ['open', 'All open', c?.open]);
   if (role === 'AGENT' || role === 'ADMIN') links.push(['reports', 'Dashboard']);
-  if (role === 'ADMIN') links.push(['teams', 'Teams'], ['users', 'Users'], ['audit', 'Audit log']);
+  if (role === 'ADMIN') links.push(['teams', 'Teams'], ['users', 'Users'], ['audit', 'Audit log'], ['webhooks', 'Webhooks']);
   links.push(...sla.links(role));
   links.push(['profile', 'Profile']);
   const current = route().name;
@@ -416,7 +417,7 @@ async function viewUsers() {
 const changeList = (changes) => h('ul', { class: 'changes' }, Object.entries(changes).map(([k, [a, b]]) => h('li', {}, h('strong', {}, k), `: ${a ?? '∅'} → ${b ?? '∅'}`)));
 async function viewAudit() {
   const main = root();
-  const entity = select([['', 'Any'], ...['request', 'user', 'comment', 'team'].map((x) => [x, x])], '');
+  const entity = select([['', 'Any'], ...['request', 'user', 'comment', 'team', 'attachment', 'webhook', 'sla_policy'].map((x) => [x, x])], '');
   const action = h('input', { placeholder: 'e.g. request.status_changed' });
   const since = h('input', { type: 'datetime-local' });
   const results = h('div');
@@ -433,6 +434,87 @@ async function viewAudit() {
   };
   main.replaceChildren(h('h1', {}, 'Audit log'), h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter the audit log', onsubmit: (e) => { e.preventDefault(); run(); } },
     field('Entity', entity), field('Action', action), field('Since', since), h('div', { class: 'apply' }, h('button', { type: 'submit' }, 'Apply'))), results);
+  await run();
+}
+
+// ---- admin: webhooks
+const EVENT_TYPES = ['request.created', 'request.updated', 'request.status_changed', 'request.assigned', 'request.team_changed',
+  'comment.created', 'attachment.created', 'sla.warning', 'sla.breached', 'user.created', 'user.updated', 'user.api_key_rotated',
+  'team.created', 'team.updated', 'team.member_added', 'team.member_removed'];
+/** A secret shown this once, with a copy button, in `box`. */
+function showSecret(box, text, secret) {
+  const copy = h('button', { type: 'button', onclick: async () => { await navigator.clipboard?.writeText(secret).catch(() => {}); copy.textContent = 'Copied'; } }, 'Copy secret');
+  box.replaceChildren(h('div', { class: 'notice' }, h('p', {}, text), h('p', { class: 'key' }, secret), copy));
+  copy.focus();
+}
+async function viewWebhooks() {
+  const main = root();
+  const secretBox = h('div', { 'aria-live': 'polite' });
+  const results = h('div');
+  const url = h('input', { type: 'url', required: true, placeholder: 'https://hooks.example.com/serviceflow' });
+  const description = h('input', { maxlength: 500 });
+  const team = h('input', { placeholder: 'Optional: only this team\'s requests (team id)' });
+  const all = h('input', { type: 'checkbox', checked: true });
+  const boxes = EVENT_TYPES.map((t) => h('input', { type: 'checkbox', value: t }));
+  const pick = h('fieldset', { class: 'types', disabled: true }, h('legend', {}, 'Event types'), boxes.map((b) => h('label', { class: 'check' }, b, b.value)));
+  all.addEventListener('change', () => { pick.disabled = all.checked; });
+  const act = async (fn, done) => { try { await fn(); if (done) flash(done); await run(); } catch (err) { flash(err.message, 'error'); } };
+  const run = () => pagedList(results, '/webhooks', (items) => items.length ? h('table', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Endpoint'), h('th', { class: 'hide-sm' }, 'Events'), h('th', {}, 'Status'), h('th', {}, 'Actions'))),
+    h('tbody', {}, items.map((w) => h('tr', {},
+      h('td', { class: 'url' }, h('a', { href: `#/webhook/${w.id}` }, w.url), w.description ? h('div', { class: 'meta' }, w.description) : ''),
+      h('td', { class: 'hide-sm meta' }, w.events.join(', '), w.team_id ? ` (team ${w.team_id})` : ''),
+      h('td', {}, w.is_active ? 'Active' : 'Disabled', w.disabled_reason ? h('div', { class: 'meta' }, w.disabled_reason) : ''),
+      h('td', {}, h('div', { class: 'actions' },
+        h('button', { type: 'button', class: w.is_active ? 'danger' : '', onclick: () => act(() => api('PATCH', `/webhooks/${w.id}`, { is_active: !w.is_active }), `${w.url} is ${w.is_active ? 'disabled' : 'enabled'}.`) }, w.is_active ? 'Disable' : 'Enable'),
+        h('button', { type: 'button', onclick: () => act(() => api('POST', `/webhooks/${w.id}/ping`), `A ping is on its way to ${w.url}.`) }, 'Ping'),
+        h('button', { type: 'button', onclick: async () => {
+          try { showSecret(secretBox, `The new secret of ${w.url}, shown this once (the old one keeps signing for 24 hours):`, (await api('POST', `/webhooks/${w.id}/secret/rotate`)).data.secret); } catch (err) { flash(err.message, 'error'); }
+        } }, 'Rotate secret'))))))) : h('p', { class: 'meta' }, 'No endpoints yet.')).catch((e) => results.replaceChildren(errorBox(e)));
+  const create = h('form', { class: 'card', onsubmit: async (e) => {
+    e.preventDefault();
+    create.querySelector('.error')?.remove();
+    const events = all.checked ? ['*'] : boxes.filter((b) => b.checked).map((b) => b.value);
+    try {
+      const { data } = await api('POST', '/webhooks', { url: url.value.trim(), description: description.value, events, ...(team.value.trim() ? { team_id: team.value.trim() } : {}) });
+      showSecret(secretBox, `The signing secret of ${data.url}, shown this once:`, data.secret);
+      url.value = ''; description.value = ''; team.value = '';
+      await run();
+    } catch (err) { create.append(errorBox(err)); }
+  } }, h('h2', {}, 'Add an endpoint'), field('URL', url), field('Description', description), field('Team', team),
+  h('label', { class: 'check' }, all, 'All events'), pick, h('div', { class: 'actions' }, h('button', { class: 'primary', type: 'submit' }, 'Create endpoint')));
+  main.replaceChildren(h('h1', {}, 'Webhooks'), secretBox, create, h('h2', {}, 'Endpoints'), results);
+  await run();
+}
+async function viewWebhook(id) {
+  const main = root();
+  const { data: w } = await api('GET', `/webhooks/${encodeURIComponent(id)}`);
+  const status = h('select', {}, h('option', { value: '' }, 'Any'), ...['pending', 'succeeded', 'failed'].map((x) => h('option', { value: x }, x)));
+  const results = h('div', { 'aria-live': 'polite' });
+  const attempts = (d) => {
+    const list = h('div', { class: 'meta' }, 'Loading…');
+    const more = h('details', { ontoggle: async () => {
+      if (!more.open) return;
+      try {
+        const { data } = await api('GET', `/webhooks/${w.id}/deliveries/${d.id}`);
+        list.replaceChildren(...(data.attempts.length ? data.attempts.map((a) => h('div', { class: 'comment' }, `${when(a.at)} · ${a.response_status ?? 'no answer'} · ${a.duration_ms} ms`, a.error ? ` · ${a.error}` : '', a.response_excerpt ? h('pre', {}, a.response_excerpt) : '')) : ['No attempt yet.']));
+      } catch (err) { list.replaceChildren(errorBox(err)); }
+    } }, h('summary', {}, `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`), list);
+    return more;
+  };
+  const run = () => pagedList(results, `/webhooks/${w.id}/deliveries${status.value ? `?status=${status.value}` : ''}`, (items) => items.length ? h('table', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Event'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Last attempt'), h('th', {}, 'Attempts'), h('th', {}, ''))),
+    h('tbody', {}, items.map((d) => h('tr', {},
+      h('td', {}, d.event_type, h('div', { class: 'meta' }, when(d.created_at))),
+      h('td', {}, d.status, d.next_attempt_at ? h('div', { class: 'meta' }, `next ${when(d.next_attempt_at)}`) : ''),
+      h('td', { class: 'hide-sm meta' }, d.last_attempt ? `${d.last_attempt.response_status ?? 'no answer'}${d.last_attempt.error ? ` · ${d.last_attempt.error}` : ''}` : '—'),
+      h('td', {}, attempts(d)),
+      h('td', {}, h('button', { type: 'button', onclick: async () => {
+        try { await api('POST', `/webhooks/${w.id}/deliveries/${d.id}/redeliver`); flash(`${d.event_type} will be delivered again now.`); await run(); } catch (err) { flash(err.message, 'error'); }
+      } }, 'Redeliver')))))) : h('p', { class: 'meta' }, 'No deliveries.')).catch((e) => results.replaceChildren(errorBox(e)));
+  main.replaceChildren(h('p', {}, h('a', { href: '#/webhooks' }, '← Back to webhooks')), h('h1', { class: 'url' }, `Deliveries to ${w.url}`),
+    h('p', { class: 'meta' }, `${w.is_active ? 'Active' : `Disabled${w.disabled_reason ? `: ${w.disabled_reason}` : ''}`} · ${w.events.join(', ')} · secret …${w.secret_last4}`),
+    h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); run(); } }, field('Status', status), h('div', {}, h('button', { type: 'submit' }, 'Apply'))), results);
   await run();
 }
 

@@ -1,7 +1,9 @@
 // `make bench`: ServiceFlow in production mode under autocannon at 32 connections, beside
 // pgbench running the very SQL files each scenario's handler executes (the database's own
-// ceiling on this machine), at 20 000 and at 200 000 requests. Figures go to stdout as a
-// table and to bench-results/<time>.json.
+// ceiling on this machine), at 20 000 and at 200 000 requests, then creates with a webhook
+// endpoint subscribed to everything (test/bench/webhooks.ts). Figures go to stdout as a
+// table and to bench-results/<time>.json. BENCH_ONLY=webhooks runs only the webhook
+// scenario (and the create rate without an endpoint it is compared with).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,6 +18,7 @@ import { databaseUrl } from '../db-url.ts';
 import { type Extra, reportsScenarios, streamsScenario } from './extra.ts';
 import { benchAttachments } from './attachments.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
+import { type WebhookBench, webhookLines, webhookScenario, webhookTargets } from './webhooks.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 // Each scenario first runs this long unmeasured, so the figures are the steady state, not
@@ -23,6 +26,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 // optimised (cold start is measured on its own).
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 1);
 const CONNECTIONS = 32;
+/** Attempts in flight to the bench's one endpoint (WEBHOOK_CONCURRENCY; default as in production). */
+const HOOK_CONCURRENCY = Number(process.env.WEBHOOK_CONCURRENCY || 4);
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
 // BENCH_ONLY=attachments: only the attachment transfers (test/bench/attachments.ts).
 const ONLY = process.env.BENCH_ONLY || undefined;
@@ -110,7 +115,63 @@ function pgbench(server: string, script: string, defines: Record<string, string>
   return Number(tps);
 }
 
+/** The database the bench uses: DATABASE_URL's server, or a throwaway embedded cluster. */
+async function benchDatabase() {
+  const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
+  const cluster = given ? undefined : await startEmbedded();
+  const serverUrl = given || cluster!.url;
+  const dbName = `sf_bench_${Date.now().toString(36)}`;
+  const maintenance = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await maintenance.unsafe(`create database "${dbName}"`);
+  const dbUrl = databaseUrl(serverUrl, dbName);
+  return {
+    dbUrl,
+    async drop() {
+      await maintenance.unsafe(`drop database if exists "${dbName}" with (force)`).catch(() => {});
+      await maintenance.end();
+      await cluster?.close();
+    },
+  };
+}
+
+const createLoad = (key: string) => ({
+  requests: [{ method: 'POST' as const, path: '/requests', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }],
+});
+
+/** BENCH_ONLY=webhooks: creates without, then with, an endpoint subscribed to everything. */
+async function webhooksOnly() {
+  const database = await benchDatabase();
+  const sql = postgres(database.dbUrl, { max: 2, onnotice: () => {} });
+  const bootstrap = crypto.randomBytes(24).toString('base64url');
+  const server = await startServer({ DATABASE_URL: database.dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(HOOK_CONCURRENCY) });
+  try {
+    const base = server.base;
+    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const emp = await api(base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' });
+    progress('create without a webhook endpoint: ServiceFlow');
+    const create = await load('create', base, createLoad(emp.api_key));
+    progress(`create: ${create.rps} req/s; now with one endpoint subscribed to everything`);
+    const w = await webhookScenario({ base, adminKey: admin, empKey: emp.api_key, sql, durationS: DURATION, baselineRps: create.rps, concurrency: HOOK_CONCURRENCY, api, load });
+    const lines = webhookLines(w);
+    console.log('\n' + lines.join('\n'));
+    const targets = webhookTargets(w);
+    console.log('\ntargets (issue 15):');
+    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION} s measured after ${WARMUP} s of warm-up, ${CONNECTIONS} connections`);
+    fs.mkdirSync('bench-results', { recursive: true });
+    const out = path.join('bench-results', `webhooks-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    fs.writeFileSync(out, JSON.stringify({ create, webhooks: w, targets, duration_s: DURATION, warmup_s: WARMUP, connections: CONNECTIONS }, null, 2));
+    console.log(`figures written to ${out}`);
+  } finally {
+    await stopServer(server).catch(() => {});
+    await sql.end();
+    await database.drop();
+  }
+}
+
 async function main() {
+  if (process.env.BENCH_ONLY === 'webhooks') return webhooksOnly();
+  if (process.env.BENCH_ONLY) throw new Error('BENCH_ONLY takes only webhooks (unset: every scenario)');
   const results: Result[] = [];
   let cluster: EmbeddedCluster | undefined;
   const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
@@ -131,7 +192,7 @@ async function main() {
   const dbUrl = databaseUrl(serverUrl, dbName);
   const sql = postgres(dbUrl, { max: 4, onnotice: () => {} });
   const bootstrap = crypto.randomBytes(24).toString('base64url');
-  const server = await startServer({ DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap });
+  const server = await startServer({ DATABASE_URL: dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(HOOK_CONCURRENCY) });
   try {
     const base = server.base;
     if (ONLY === 'attachments') return await benchAttachments({ base, pid: server.child.pid!, bootstrap });
@@ -273,7 +334,11 @@ async function main() {
       ...await streamsScenario(base, admin, empKey, DURATION, CONNECTIONS),
     ];
 
-    report(results, cold, extras);
+    // Last: the endpoint would otherwise receive every scenario's events.
+    progress('create with one webhook endpoint subscribed to everything');
+    const hooks = await webhookScenario({ base, adminKey: admin, empKey, sql, durationS: DURATION, baselineRps: create.rps, concurrency: HOOK_CONCURRENCY, api, load });
+
+    report(results, cold, extras, hooks);
   } finally {
     await stopServer(server).catch(() => {});
     await sql.end();
@@ -283,7 +348,7 @@ async function main() {
   }
 }
 
-function report(results: Result[], cold: { first_ms: number; warm_ms: number }, extras: Extra[]) {
+function report(results: Result[], cold: { first_ms: number; warm_ms: number }, extras: Extra[], hooks: WebhookBench) {
   const lines = [
     `| scenario | rows | req/s | p50 ms | p99 ms | non-2xx | pgbench tps | share |`,
     `|---|---:|---:|---:|---:|---:|---:|---:|`,
@@ -300,13 +365,14 @@ function report(results: Result[], cold: { first_ms: number; warm_ms: number }, 
   console.log(`\n200 000 vs 20 000 rows (cost ratio, 1.0 = same): ${ratios.map((r) => `${r.scenario} ${r.cost_ratio_200k}×`).join(', ')}`);
   console.log(`list_deep vs list_page cost at 20 000 rows: ${deep}×`);
   console.log(`cold start to /health/ready: first-ever ${cold.first_ms} ms, initialised ${cold.warm_ms} ms`);
-  const targets = [...checkTargets(results, ratios, deep, cold), ...extras];
-  console.log('\ntargets (issues 7, 14, 19, 20):');
+  console.log(webhookLines(hooks).join('\n'));
+  const targets = [...checkTargets(results, ratios, deep, cold), ...extras, ...webhookTargets(hooks)];
+  console.log('\ntargets (issues 7, 14, 15, 19, 20):');
   for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${DURATION} s per scenario after ${WARMUP} s of warm-up, ${CONNECTIONS} connections`);
   fs.mkdirSync('bench-results', { recursive: true });
   const out = path.join('bench-results', `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(out, JSON.stringify({ results, ratios, list_deep_vs_first: deep, cold_start: cold, targets, duration_s: DURATION, warmup_s: WARMUP, connections: CONNECTIONS }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ results, ratios, list_deep_vs_first: deep, cold_start: cold, webhooks: hooks, targets, duration_s: DURATION, warmup_s: WARMUP, connections: CONNECTIONS }, null, 2));
   console.log(`figures written to ${out}`);
 }
 

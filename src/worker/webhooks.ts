@@ -1,0 +1,292 @@
+// Webhook delivery, in every server process (API.md, "Events and webhooks"):
+//
+//   fan-out   events → one delivery per receiving endpoint, behind the xmin-safe cursor
+//             (sql/queries/webhooks/fan_out_events.sql; one instance at a time)
+//   claim     due deliveries, leased to this process with FOR UPDATE SKIP LOCKED; one
+//             process works an endpoint at a time (lock_due_webhooks, claim_webhook_deliveries)
+//   attempt   at most WEBHOOK_CONCURRENCY in flight per endpoint; a slow endpoint only
+//             holds its own slots, so it never delays another
+//   record    results in batches, in order (record_webhook_attempts): retry, fail, disable
+//
+// The loop's run does the polling (every WEBHOOK_POLL_MS: record, fan out, claim, start).
+// Attempts outlive a run: each finished attempt starts the next one of its endpoint at
+// once, and claims more when its endpoint may have more, so a busy endpoint does not wait
+// for the poll. A claim fetches more than WEBHOOK_CONCURRENCY when the endpoint is fast
+// (up to what it can be sent in well within the lease); a queued delivery whose lease
+// could run out before it is done is given back, never sent late.
+// A process killed mid-attempt loses nothing: its leases run out (WEBHOOK_LEASE_MS) and
+// another process claims the deliveries again. While PostgreSQL is away the loop pauses
+// with the worker (src/worker/index.ts); results wait in memory and are recorded after.
+import crypto from 'node:crypto';
+import {
+  type AttemptResult, claimDeliveries, type ClaimedDelivery, fanOutEvents, lockDueWebhooks, recordAttempts, webhookBacklog,
+} from '../db/webhooks.ts';
+import type { Config } from '../config.ts';
+import { toAppError } from '../errors.ts';
+import { describeError, log } from '../log.ts';
+import type { Services } from '../services.ts';
+import { verdict } from '../webhooks/retry.ts';
+import { createSender, type Sender } from '../webhooks/send.ts';
+import { webhookHeaders } from '../webhooks/signing.ts';
+import type { Loop } from './index.ts';
+
+const FAN_OUT_BATCH = 500;
+const FAN_OUT_ROUNDS = 20;
+/** Most deliveries one claim holds for one endpoint. */
+const MAX_PREFETCH = 100;
+/** Most deliveries this process holds (queued and in flight) over every endpoint. */
+const MAX_HELD = 2000;
+const FLUSH_AFTER_MS = 5;
+/** The poll while there is work (new deliveries, or some queued or in flight). */
+const BUSY_POLL_MS = 20;
+const FLUSH_BATCH = 200;
+const BACKLOG_EVERY_MS = 1000;
+/** What a new endpoint's attempts are guessed to take until its own are measured. */
+const FIRST_GUESS_MS = 250;
+/** How many endpoints' measured speed a process remembers. */
+const MAX_REMEMBERED = 10_000;
+
+interface Queued extends ClaimedDelivery { startBy: number }
+
+interface Endpoint {
+  id: string; url: string; secrets: string[];
+  queue: Queued[]; inFlight: number;
+  /** Mean attempt duration (ms), smoothed: how many deliveries one claim may take. */
+  meanMs: number;
+  /** The last claim got all it asked for: there may be more waiting. */
+  more: boolean;
+  /** Answered 410 or was disabled: send nothing more until claimed again. */
+  gone: boolean;
+}
+
+export interface WebhookLoop extends Loop { settle(): Promise<void> }
+
+/**
+ * The event as GET /events shows it ({ id, type, created_at, actor, data }), with `data` as
+ * PostgreSQL wrote it: the id is a UUID and the type one of the catalogue, so only the
+ * actor's name needs escaping.
+ */
+export const eventBody = (d: ClaimedDelivery) =>
+  `{"id":"${d.event_id}","type":"${d.type}","created_at":"${d.created_at.toISOString()}",`
+  + `"actor":${d.actor_id ? JSON.stringify({ id: d.actor_id, full_name: d.actor_name }) : 'null'},"data":${d.data}}`;
+
+/** The delivery loop of one server process (its state is per process: one per createApp). */
+export function webhookLoop(config: Config): WebhookLoop {
+  const owner = crypto.randomUUID();
+  const endpoints = new Map<string, Endpoint>();
+  const attempts = new Set<Promise<void>>();
+  let results: AttemptResult[] = [];
+  let services: Services | undefined;
+  let signal: AbortSignal | undefined;
+  const sender: Sender = createSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+  let stopping = false;
+  let flushing: Promise<void> = Promise.resolve();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let claiming: Promise<void> | undefined;
+  let backlogAt = 0;
+  let busy = false;
+
+  const held = (e: Endpoint) => e.queue.length + e.inFlight;
+  const totalHeld = () => [...endpoints.values()].reduce((n, e) => n + held(e), 0);
+
+  /** What one endpoint may hold: its slots, and for a fast endpoint what it gets through in a quarter of the lease's slack. */
+  function prefetch(e: Endpoint, s: Services): number {
+    const { WEBHOOK_CONCURRENCY: c, WEBHOOK_LEASE_MS: lease, WEBHOOK_TIMEOUT_MS: timeout } = s.config;
+    const fits = Math.floor((c * (lease - timeout)) / 4 / Math.max(e.meanMs, 1));
+    return Math.max(c, Math.min(MAX_PREFETCH, fits));
+  }
+
+  function endpoint(id: string, s: Services): Endpoint {
+    let e = endpoints.get(id);
+    if (!e) {
+      e = { id, url: '', secrets: [], queue: [], inFlight: 0, meanMs: Math.min(FIRST_GUESS_MS, s.config.WEBHOOK_TIMEOUT_MS), more: false, gone: false };
+      endpoints.set(id, e);
+    }
+    return e;
+  }
+
+  const release = (d: ClaimedDelivery): AttemptResult =>
+    ({ id: d.id, lease: d.lease, at: new Date(), response_status: null, duration_ms: 0, error: null, excerpt: null, outcome: 'release', delay_ms: 0 });
+
+  function dropQueue(e: Endpoint): void {
+    results.push(...e.queue.map(release));
+    e.queue = [];
+  }
+
+  // ---- record
+
+  function scheduleFlush(): void {
+    // A failed flush keeps its results for the next run; nothing to do here.
+    if (results.length >= FLUSH_BATCH) flush().catch(() => {});
+    else flushTimer ??= setTimeout(() => flush().catch(() => {}), FLUSH_AFTER_MS);
+  }
+
+  /** Records what has finished, one batch at a time and in order. */
+  function flush(): Promise<void> {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    flushing = flushing.then(async () => {
+      if (!services || results.length === 0) return;
+      const batch = results;
+      results = [];
+      try {
+        const { disabled } = await recordAttempts(services.db, batch, services.config.WEBHOOK_DISABLE_AFTER);
+        for (const d of disabled) {
+          log.warn('webhook endpoint disabled', { webhook_id: d.id, url: d.url, reason: d.reason });
+          const e = endpoints.get(d.id);
+          if (e) { e.gone = true; dropQueue(e); }
+        }
+      } catch (err) {
+        if (toAppError(err).code !== 'database_unavailable') {
+          log.error('could not record webhook attempts', { count: batch.length, ...describeError(err) });
+          return;
+        }
+        // Kept, in order, for the next run after the database is back.
+        results = [...batch, ...results];
+        throw err;
+      }
+      if (results.length) scheduleFlush();
+    });
+    const p = flushing;
+    flushing = flushing.catch(() => {});
+    return p;
+  }
+
+  // ---- claim
+
+  /** Claims due deliveries for endpoints this process has room for, in one short transaction. */
+  async function claim(s: Services): Promise<void> {
+    if (stopping || totalHeld() >= MAX_HELD) return;
+    const full = [...endpoints.values()].filter((e) => held(e) >= prefetch(e, s)).map((e) => e.id);
+    const leaseMs = s.config.WEBHOOK_LEASE_MS;
+    const claimed = await s.db.begin(async (tx) => {
+      const due = await lockDueWebhooks(tx, full, 100);
+      const want = due.map((d) => {
+        const e = endpoint(d.id, s);
+        e.url = d.url;
+        e.secrets = d.previous_secret ? [d.secret, d.previous_secret] : [d.secret];
+        e.gone = false;
+        return { id: d.id, n: prefetch(e, s) - held(e) };
+      }).filter((w) => w.n > 0);
+      return { want, rows: want.length ? await claimDeliveries(tx, want, owner, leaseMs) : [] };
+    });
+    // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the lease.
+    const slack = leaseMs - s.config.WEBHOOK_TIMEOUT_MS;
+    const startBy = s.clock.now() + slack - Math.min(1000, slack / 2);
+    for (const w of claimed.want) endpoint(w.id, s).more = claimed.rows.filter((r) => r.webhook_id === w.id).length >= w.n;
+    for (const row of claimed.rows) endpoint(row.webhook_id, s).queue.push({ ...row, startBy });
+  }
+
+  /** Claims one after another in this process (the poll's and those outside it), so none counts on what another is fetching. */
+  function claimInTurn(s: Services): Promise<void> {
+    const mine = (claiming ?? Promise.resolve()).then(() => claim(s));
+    const done = mine.then(() => {}, () => {});
+    claiming = done;
+    void done.then(() => { if (claiming === done) claiming = undefined; });
+    return mine;
+  }
+
+  /** A claim outside the poll: an endpoint ran low and may have more. */
+  function claimSoon(): void {
+    if (claiming || stopping || !services) return;
+    claimInTurn(services)
+      .catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)))
+      .finally(pump);
+  }
+
+  // ---- attempt
+
+  function pump(): void {
+    const s = services;
+    if (!s || stopping) return;
+    for (const e of endpoints.values()) {
+      while (!e.gone && e.inFlight < s.config.WEBHOOK_CONCURRENCY && e.queue.length) {
+        const d = e.queue.shift()!;
+        if (s.clock.now() > d.startBy) {
+          results.push(release(d));
+          scheduleFlush();
+          continue;
+        }
+        start(s, e, d);
+      }
+    }
+  }
+
+  function start(s: Services, e: Endpoint, d: Queued): void {
+    e.inFlight++;
+    const p = attempt(s, e, d)
+      .catch((err) => log.error('webhook attempt failed unexpectedly', { delivery_id: d.id, ...describeError(err) }))
+      .finally(() => {
+        e.inFlight--;
+        attempts.delete(p);
+        pump();
+        // Refill before the queue runs dry, so the endpoint's slots never wait for a claim.
+        if (!stopping && e.more && e.queue.length < Math.max(s.config.WEBHOOK_CONCURRENCY, prefetch(e, s) / 2)) claimSoon();
+      });
+    attempts.add(p);
+  }
+
+  async function attempt(s: Services, e: Endpoint, d: Queued): Promise<void> {
+    const body = eventBody(d);
+    const now = s.clock.now();
+    const headers = webhookHeaders(e.secrets, d.event_id, Math.floor(now / 1000), body);
+    const res = await sender.send(e.url, body, headers, signal);
+    const v = verdict(res.status, res.retryAfter, d.attempts + 1, s.config.WEBHOOK_RETRY_SCHEDULE, s.clock.now());
+    s.metrics.webhookAttempt(v.outcome, res.durationMs / 1000);
+    e.meanMs = e.meanMs * 0.8 + Math.max(res.durationMs, 1) * 0.2;
+    if (v.outcome === 'gone') { e.gone = true; dropQueue(e); }
+    if (v.outcome === 'failed') log.warn('webhook delivery failed: no attempts left', { delivery_id: d.id, webhook_id: e.id, status: res.status, error: res.error });
+    else if (v.outcome !== 'succeeded') log.debug('webhook attempt failed', { delivery_id: d.id, webhook_id: e.id, status: res.status, error: res.error, retry_in_ms: v.delayMs });
+    results.push({
+      id: d.id, lease: d.lease, at: new Date(now), response_status: res.status, duration_ms: res.durationMs,
+      error: res.error, excerpt: res.excerpt, outcome: v.outcome, delay_ms: v.delayMs,
+    });
+    scheduleFlush();
+  }
+
+  // ---- the loop
+
+  /** Endpoints this process holds nothing of are forgotten once there are many (deleted ones too). */
+  function forgetIdle(): void {
+    if (endpoints.size <= MAX_REMEMBERED) return;
+    for (const [id, e] of endpoints) if (held(e) === 0) endpoints.delete(id);
+  }
+
+  async function refreshBacklog(s: Services): Promise<void> {
+    if (s.clock.now() - backlogAt < BACKLOG_EVERY_MS) return;
+    backlogAt = s.clock.now();
+    const { pending, oldest_seconds } = await webhookBacklog(s.db);
+    s.metrics.webhookBacklog(pending, oldest_seconds);
+  }
+
+  return {
+    name: 'webhooks',
+    // Read by the worker after each run: soon again while there is work, else the poll.
+    get everyMs() { return busy ? Math.min(BUSY_POLL_MS, config.WEBHOOK_POLL_MS) : config.WEBHOOK_POLL_MS; },
+    async run(s, runSignal) {
+      services = s;
+      signal = runSignal;
+      if (stopping) return;
+      await flush();
+      let fanned = 0;
+      for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
+        const { locked, events, deliveries } = await fanOutEvents(s.db, FAN_OUT_BATCH);
+        fanned += deliveries;
+        if (!locked || events < FAN_OUT_BATCH) break;
+      }
+      await claimInTurn(s);
+      pump();
+      busy = fanned > 0 || totalHeld() > 0;
+      forgetIdle();
+      await refreshBacklog(s);
+    },
+    async settle() {
+      stopping = true;
+      await claiming;
+      for (const e of endpoints.values()) dropQueue(e);
+      await Promise.allSettled([...attempts]);
+      await flush().catch((err) => log.warn('could not record the last webhook attempts; their leases will run out', describeError(err)));
+      sender.close();
+    },
+  };
+}

@@ -1,0 +1,127 @@
+// `make bench`, webhooks: requests created at full speed while one endpoint subscribed to
+// everything receives every event at a local receiver (its own process, so the load
+// generator does not slow it). Reported: deliveries/s, commit-to-receipt latency (the
+// receiver's clock minus the event's created_at, which a single-statement create stamps
+// in the transaction that commits it: the same machine's clock), the backlog when the
+// load stops, how long it takes to drain, and whether delivery kept up.
+import { spawn } from 'node:child_process';
+import type postgres from 'postgres';
+
+const RECEIVER = `
+const http = require('node:http');
+const got = [];
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    const now = Date.now();
+    try { got.push([now, now - Date.parse(JSON.parse(body).created_at), req.headers['webhook-id']]); } catch {}
+    res.writeHead(200, { 'Content-Length': '0' });
+    res.end();
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('message', (m) => {
+  if (m === 'report') process.send({ got });
+  if (m === 'exit') process.exit(0);
+});
+`;
+
+interface Receipt { at: number; latencyMs: number; id: string }
+
+async function startReceiver() {
+  const child = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
+  return {
+    url: `http://127.0.0.1:${port}/bench`,
+    async receipts(): Promise<Receipt[]> {
+      const reply = new Promise<any>((resolve) => child.once('message', resolve));
+      child.send('report');
+      return (await reply).got.map(([at, latencyMs, id]: [number, number, string]) => ({ at, latencyMs, id }));
+    },
+    close() { child.send('exit'); },
+  };
+}
+
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : NaN);
+
+export interface WebhookBench {
+  scenario: 'create_with_webhook'; create_rps: number; create_rps_without: number; create_share: number;
+  deliveries_per_s: number; p50_ms: number; p99_ms: number; backlog_at_end: number; drain_ms: number;
+  delivered: number; duplicates: number; keeps_up: boolean; non2xx: number;
+  /** The server's own mean time per attempt (its metrics), which bounds one endpoint at WEBHOOK_CONCURRENCY / mean. */
+  attempt_mean_ms: number; concurrency: number;
+}
+
+async function attemptTimes(base: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^${name}(?:\\{\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { sum: read('serviceflow_webhook_delivery_duration_seconds_sum'), count: read('serviceflow_webhook_delivery_duration_seconds_count') };
+}
+
+/**
+ * `load` runs autocannon (warm-up, then the measured seconds) and returns its figures;
+ * `baselineRps` is the create rate the same bench reached without an endpoint.
+ */
+export async function webhookScenario(o: {
+  base: string; adminKey: string; empKey: string; sql: postgres.Sql; durationS: number; baselineRps: number; concurrency: number;
+  api: (base: string, method: string, p: string, key: string | null, body?: unknown) => Promise<any>;
+  load: (name: string, base: string, opts: object) => Promise<{ rps: number; non2xx: number; errors: number }>;
+}): Promise<WebhookBench> {
+  const rx = await startReceiver();
+  const hook = await o.api(o.base, 'POST', '/webhooks', o.adminKey, { url: rx.url, description: 'bench', events: ['*'] });
+  try {
+    const before = await attemptTimes(o.base);
+    const create = await o.load('create_with_webhook', o.base, {
+      requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': o.empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench webhook', description: 'load', priority: 'LOW' }) }],
+    });
+    const stopped = Date.now();
+    const [{ n: fanned }] = await o.sql`select count(*)::int as n from webhook_deliveries where webhook_id = ${hook.id}`;
+    const atStop = (await rx.receipts()).filter((r) => r.at <= stopped).length;
+    // Drain: until every delivery is recorded succeeded (at most a minute).
+    let drained = Date.now();
+    for (const end = Date.now() + 60_000; Date.now() < end; drained = Date.now()) {
+      const [{ pending, events }] = await o.sql`
+        select (select count(*)::int from webhook_deliveries where webhook_id = ${hook.id} and status = 'pending') as pending,
+               (select count(*)::int from events e where e.created_at >= ${hook.created_at}::timestamptz) as events`;
+      const [{ n: made }] = await o.sql`select count(*)::int as n from webhook_deliveries where webhook_id = ${hook.id}`;
+      if (pending === 0 && made >= events) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const receipts = await rx.receipts();
+    const after = await attemptTimes(o.base);
+    const window = receipts.filter((r) => r.at > stopped - o.durationS * 1000 && r.at <= stopped);
+    const latencies = window.map((r) => r.latencyMs).sort((a, b) => a - b);
+    const ids = new Set(receipts.map((r) => r.id));
+    const deliveriesPerS = Math.round(window.length / o.durationS);
+    const backlog = Math.max(0, fanned - atStop);
+    const share = Math.round((create.rps / o.baselineRps) * 100) / 100;
+    return {
+      scenario: 'create_with_webhook', create_rps: create.rps, create_rps_without: o.baselineRps, create_share: share,
+      deliveries_per_s: deliveriesPerS, p50_ms: pct(latencies, 50), p99_ms: pct(latencies, 99),
+      backlog_at_end: backlog, drain_ms: drained - stopped, delivered: ids.size, duplicates: receipts.length - ids.size,
+      // Kept up: the create rate within 25% of the rate without webhooks, and no more than a second's deliveries behind when the load stopped.
+      keeps_up: share >= 0.75 && backlog <= Math.max(100, deliveriesPerS),
+      non2xx: create.non2xx + create.errors,
+      attempt_mean_ms: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 10_000) / 10, concurrency: o.concurrency,
+    };
+  } finally {
+    await o.api(o.base, 'DELETE', `/webhooks/${hook.id}`, o.adminKey).catch(() => {});
+    rx.close();
+  }
+}
+
+export function webhookLines(w: WebhookBench): string[] {
+  return [
+    `webhooks (one endpoint subscribed to everything, a local receiver): create ${w.create_rps} req/s with it vs ${w.create_rps_without} without (${Math.round(w.create_share * 100)}%),`,
+    `  ${w.deliveries_per_s} deliveries/s while loaded, commit-to-receipt p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms,`,
+    `  ${w.attempt_mean_ms} ms per attempt at WEBHOOK_CONCURRENCY=${w.concurrency} (at most ${Math.round((w.concurrency * 1000) / Math.max(w.attempt_mean_ms, 0.1))} deliveries/s to one endpoint),`,
+    `  ${w.backlog_at_end} deliveries behind when the load stopped, drained ${w.drain_ms} ms later; ${w.delivered} delivered, ${w.duplicates} twice; keeps up: ${w.keeps_up ? 'yes' : 'NO'}`,
+  ];
+}
+
+export const webhookTargets = (w: WebhookBench) => [
+  { target: 'webhooks: delivery keeps up (create ≥ 75% of its rate without an endpoint, ≤ 1 s behind at the end)', value: `${Math.round(w.create_share * 100)}%, ${w.backlog_at_end} behind`, met: w.keeps_up },
+  { target: 'webhooks: commit-to-receipt p99 under 1 s', value: `${w.p99_ms} ms`, met: w.p99_ms < 1000 },
+];
