@@ -459,7 +459,7 @@ async function viewWebhooks() {
   const pick = h('fieldset', { class: 'types', disabled: true }, h('legend', {}, 'Event types'), boxes.map((b) => h('label', { class: 'check' }, b, b.value)));
   all.addEventListener('change', () => { pick.disabled = all.checked; });
   const act = async (fn, done) => { try { await fn(); if (done) flash(done); await run(); } catch (err) { flash(err.message, 'error'); } };
-  const run = () => pagedList(results, '/webhooks', (items) => items.length ? h('table', {},
+  const run = () => pagedList(results, '/webhooks', (items) => items.length ? h('table', { class: 'cards' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Endpoint'), h('th', { class: 'hide-sm' }, 'Events'), h('th', {}, 'Status'), h('th', {}, 'Actions'))),
     h('tbody', {}, items.map((w) => h('tr', {},
       h('td', { class: 'url' }, h('a', { href: `#/webhook/${w.id}` }, w.url), w.description ? h('div', { class: 'meta' }, w.description) : ''),
@@ -502,7 +502,7 @@ async function viewWebhook(id) {
     } }, h('summary', {}, `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`), list);
     return more;
   };
-  const run = () => pagedList(results, `/webhooks/${w.id}/deliveries${status.value ? `?status=${status.value}` : ''}`, (items) => items.length ? h('table', {},
+  const run = () => pagedList(results, `/webhooks/${w.id}/deliveries${status.value ? `?status=${status.value}` : ''}`, (items) => items.length ? h('table', { class: 'cards' },
     h('thead', {}, h('tr', {}, h('th', {}, 'Event'), h('th', {}, 'Status'), h('th', { class: 'hide-sm' }, 'Last attempt'), h('th', {}, 'Attempts'), h('th', {}, ''))),
     h('tbody', {}, items.map((d) => h('tr', {},
       h('td', {}, d.event_type, h('div', { class: 'meta' }, when(d.created_at))),
