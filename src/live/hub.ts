@@ -5,7 +5,6 @@
 // poll, not 200. Every instance runs its own hub, so each streams every committed event.
 import { type EventRow, listEvents, latestEventPosition, type Position } from '../db/events.ts';
 import type { Sql } from '../db/index.ts';
-import type { Loop } from '../worker/index.ts';
 
 const RING = 5000;
 const PAGE = 500;
@@ -21,9 +20,12 @@ export interface Subscriber {
   close(): void;
 }
 
+/** The poller, shaped as a worker loop (src/worker/index.ts) without depending on the worker. */
+export interface HubLoop { name: string; everyMs: number; run(services: { db: Sql }, signal: AbortSignal): Promise<void> }
+
 export interface Hub {
   /** The worker loop that polls the outbox. */
-  loop: Loop;
+  loop: HubLoop;
   /** Where a new stream starts: after the newest event visible now. */
   now(db: Sql): Promise<Position>;
   /** Delivers every event after `from` to `sub` until unsubscribe() or close(). */
@@ -73,7 +75,7 @@ export function createHub(pollMs = 100): Hub {
   }
 
   let lastDb: Sql | null = null;
-  const loop: Loop = {
+  const loop: HubLoop = {
     name: 'live-events',
     everyMs: pollMs,
     async run({ db }) {
