@@ -99,15 +99,23 @@ describe('mixed traffic at full concurrency', () => {
     const auditedRequests = await audited('request.created', requestIds);
     const storedComments = await present('comments', commentIds);
     const auditedComments = await audited('comment.added', commentIds);
+    // …and with its event in the outbox, written in the same statement.
+    const withEvent = async (type: string, path: string[], ids: string[]) =>
+      new Set((await app.db`select data #>> ${path} as id from events where type = ${type} and data #>> ${path} = any(${ids}::text[])`).map((x) => x.id));
+    const requestEvents = await withEvent('request.created', ['request', 'id'], requestIds);
+    const commentEvents = await withEvent('comment.created', ['comment', 'id'], commentIds);
     assert.ok(requestIds.length > 0 && commentIds.length > 0);
     assert.deepEqual({
       requestsAnswered201ButMissing: requestIds.filter((id) => !storedRequests.has(id)).length,
       requestsWithoutAuditRow: requestIds.filter((id) => !auditedRequests.has(id)).length,
       commentsAnswered201ButMissing: commentIds.filter((id) => !storedComments.has(id)).length,
       commentsWithoutAuditRow: commentIds.filter((id) => !auditedComments.has(id)).length,
+      requestsWithoutEvent: requestIds.filter((id) => !requestEvents.has(id)).length,
+      commentsWithoutEvent: commentIds.filter((id) => !commentEvents.has(id)).length,
       internalErrors: statuses.get(500) ?? 0,
     }, {
-      requestsAnswered201ButMissing: 0, requestsWithoutAuditRow: 0, commentsAnswered201ButMissing: 0, commentsWithoutAuditRow: 0, internalErrors: 0,
+      requestsAnswered201ButMissing: 0, requestsWithoutAuditRow: 0, commentsAnswered201ButMissing: 0, commentsWithoutAuditRow: 0,
+      requestsWithoutEvent: 0, commentsWithoutEvent: 0, internalErrors: 0,
     }, `of ${requestIds.length} requests and ${commentIds.length} comments answered 201; answers by status: ${JSON.stringify([...statuses])}`);
     assert.deepEqual(failures, [], 'every answer is a success or a 503 with Retry-After');
     assert.ok((statuses.get(201) ?? 0) > CLIENTS * ITERATIONS * 0.5, `most writes succeed (answers: ${JSON.stringify([...statuses])})`);

@@ -7,11 +7,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import zlib from 'node:zlib';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
 import { startApp, type TestApp } from '../helpers.ts';
 
 const SHOTS = 'test-output/ui';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** A real PNG of w×h pixels in one colour, so the thumbnail has something to decode. */
 function png(w: number, h: number, [r, g, b]: [number, number, number]): Buffer {
@@ -54,10 +54,7 @@ describe('attachments in the web console', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     app = await startApp();
     people = { agent: await app.user('AGENT', 'Alan Agent'), employee: await app.user('EMPLOYEE', 'Emmy Employee') };
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
 import { startApp, type TestApp } from '../helpers.ts';
 import { type BotApp, type Person, startBot } from '../telegram/harness.ts';
 
 const SHOTS = 'test-output/ui';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the console\'s Telegram link', () => {
   let bot: BotApp;
@@ -22,10 +22,7 @@ describe('the console\'s Telegram link', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     bot = await startBot();
     emp = await bot.user('EMPLOYEE', 'Emmy Employee');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   });
   after(async () => {

@@ -5,12 +5,12 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.ts';
 import { startApp, type TestApp } from '../helpers.ts';
 import { type Receiver, receiver, verified } from '../webhooks-receiver.ts';
 
 const SHOTS = 'test-output/ui';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the webhooks page of the console', () => {
   let app: TestApp;
@@ -24,10 +24,7 @@ describe('the webhooks page of the console', () => {
     app.worker.start();
     rx = await receiver();
     admin = await app.user('ADMIN', 'Ada Admin');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
