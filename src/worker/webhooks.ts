@@ -30,16 +30,20 @@ import { createSender, type Sender } from '../webhooks/send.ts';
 import { webhookHeaders } from '../webhooks/signing.ts';
 import type { Loop } from './index.ts';
 
-const FAN_OUT_BATCH = 500;
-const FAN_OUT_ROUNDS = 20;
+// Sizes from profiles of the bench (docs/benchmarks.md, "Webhooks"): each statement costs a
+// round trip and a socket write that cost more here than the rows they carry, so the
+// fan-out, claims and results go in batches of hundreds, not tens.
+const FAN_OUT_BATCH = 1000;
+const FAN_OUT_ROUNDS = 10;
 /** Most deliveries one claim holds for one endpoint. */
-const MAX_PREFETCH = 100;
+const MAX_PREFETCH = 500;
 /** Most deliveries this process holds (queued and in flight) over every endpoint. */
 const MAX_HELD = 2000;
-const FLUSH_AFTER_MS = 5;
+/** Results wait this long for others to share their statement (a crash loses at most these: they are sent again). */
+const FLUSH_AFTER_MS = 50;
 /** The poll while there is work (new deliveries, or some queued or in flight). */
 const BUSY_POLL_MS = 20;
-const FLUSH_BATCH = 200;
+const FLUSH_BATCH = 500;
 const BACKLOG_EVERY_MS = 1000;
 /** What a new endpoint's attempts are guessed to take until its own are measured. */
 const FIRST_GUESS_MS = 250;
