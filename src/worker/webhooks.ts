@@ -65,7 +65,7 @@ interface Endpoint {
 export interface WebhookLoop extends Loop { settle(): Promise<void> }
 
 /**
- * The delivery thread, started on the first claim. tsx's loader does not reach worker
+ * The delivery thread, started with the loop's first run. tsx's loader does not reach worker
  * threads by itself, so the thread registers it before it loads its module.
  */
 function startThread(options: ThreadOptions): Worker {
@@ -183,7 +183,7 @@ export function webhookLoop(config: Config): WebhookLoop {
       const want = due.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
       return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, leaseMs) : [] };
     });
-    if (claimed.rows.length) ensureThread();
+    if (claimed.rows.length) ensureThread(); // again, if it died
     // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the
     // lease. The thread reads its own clock, so this is Date.now()'s time, not services.clock's.
     const slack = leaseMs - s.config.WEBHOOK_TIMEOUT_MS;
@@ -271,6 +271,9 @@ export function webhookLoop(config: Config): WebhookLoop {
         runSignal.addEventListener('abort', () => toThread({ kind: 'abort' }), { once: true });
       }
       if (stopping) return;
+      // Started with the loop, not at the first claim: starting takes a few hundred ms,
+      // which a new endpoint's first deliveries would otherwise wait for.
+      ensureThread();
       await flush();
       let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
