@@ -32,7 +32,7 @@ import { verdict } from '../webhooks/retry.ts';
 import type { Done, FromThread, Job, ThreadOptions, ToThread } from '../webhooks/thread.ts';
 import type { Loop } from './index.ts';
 
-// Sizes from profiles of the bench (docs/benchmarks.md, "Webhooks"): each statement costs a
+// Sizes from profiles of `BENCH_ONLY=webhooks make bench`: each statement costs a
 // round trip and a socket write that cost more here than the rows they carry, so the
 // fan-out, claims and results go in batches of hundreds, not tens.
 const FAN_OUT_BATCH = 1000;
