@@ -274,7 +274,10 @@ export function webhookLoop(config: Config): WebhookLoop {
       // Started with the loop, not at the first claim: starting takes a few hundred ms,
       // which a new endpoint's first deliveries would otherwise wait for.
       ensureThread();
-      await flush();
+      // Recording and the fan-out run side by side (two connections), so new events do not
+      // wait for the last results' statement; the claim follows the fan-out.
+      const recorded = flush();
+      recorded.catch(() => {});
       let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
         const { locked, events, deliveries } = await fanOutEvents(s.db, FAN_OUT_BATCH);
@@ -282,6 +285,7 @@ export function webhookLoop(config: Config): WebhookLoop {
         if (!locked || events < FAN_OUT_BATCH) break;
       }
       await claimInTurn(s);
+      await recorded;
       busy = fanned > 0 || totalHeld() > 0;
       forgetIdle();
       await refreshBacklog(s);
