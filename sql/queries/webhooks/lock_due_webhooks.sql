@@ -8,11 +8,9 @@ select w.id, w.url, w.secret,
 from webhooks w
 where w.is_active
   and w.id <> all ($1::uuid[])
-  -- A probe that stops at the first such delivery (written as EXISTS, it was planned as a
-  -- hash semi join that read every pending delivery on each claim).
-  and (select true from webhook_deliveries d
-       where d.webhook_id = w.id and d.status = 'pending' and d.next_attempt_at <= now()
-         and (d.leased_until is null or d.leased_until <= now())
-       limit 1)
+  and exists (
+    select 1 from webhook_deliveries d
+    where d.webhook_id = w.id and d.status = 'pending' and d.next_attempt_at <= now()
+      and (d.leased_until is null or d.leased_until <= now()))
 limit $2
 for no key update of w skip locked
