@@ -143,6 +143,42 @@ describe('webhook delivery', () => {
     assert.equal(again.headers['webhook-id'], got[0].headers['webhook-id']);
   });
 
+  test('one statement records a batch where some attempts failed and others succeeded, each as it happened', async (t) => {
+    // Half the requests fail their first attempt; the first answers are held back so that they
+    // come back together and are recorded together.
+    let first = 0;
+    const firstTries = new Set<string>();
+    const { rx, id } = await endpoint(t, ['request.created'], (_n, r) => {
+      first ||= Date.now();
+      const retry = firstTries.has(String(r.headers['webhook-id']));
+      firstTries.add(String(r.headers['webhook-id']));
+      const fails = !retry && String(r.json.data.request.title).startsWith('fails');
+      return { status: fails ? 500 : 200, body: fails ? 'not now' : 'ok', delayMs: Math.max(0, first + 300 - Date.now()) };
+    });
+    const emp = await app.user('EMPLOYEE');
+    const titles = Array.from({ length: 6 }, (_, i) => `${i % 2 ? 'fails' : 'passes'} in a batch ${i}`);
+    for (const title of titles) await app.call('POST', '/requests', { key: emp.key, body: { title } });
+    await rx.waitFor(9);
+    const items = await settled(id, 6);
+    for (const d of items) {
+      const { attempts } = await detail(id, d.id);
+      const title = rx.got.find((r) => r.headers['webhook-id'] === d.event_id)!.json.data.request.title as string;
+      if (title.startsWith('fails')) {
+        assert.deepEqual([d.status, d.attempts, attempts.map((a: any) => [a.response_status, a.response_excerpt])], ['succeeded', 2, [[500, 'not now'], [200, 'ok']]], title);
+      } else {
+        assert.deepEqual([d.status, d.attempts, attempts.map((a: any) => [a.response_status, a.response_excerpt])], ['succeeded', 1, [[200, 'ok']]], title);
+      }
+    }
+    // Recorded together: one transaction (one statement) wrote a 500 and a 200.
+    const together = await app.db`
+      select a.xmin::text as tx, array_agg(distinct a.response_status order by a.response_status) as statuses
+      from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id
+      where d.webhook_id = ${id} group by a.xmin::text`;
+    assert.ok(together.some((g) => g.statuses.includes(500) && g.statuses.includes(200)), JSON.stringify(together));
+    const [w] = await app.db`select is_active, consecutive_failures from webhooks where id = ${id}`;
+    assert.deepEqual([w.is_active, w.consecutive_failures], [true, 0], 'the successes after the failures restart the count');
+  });
+
   test('429 and 503 wait as Retry-After says', async (t) => {
     const { rx, id } = await endpoint(t, ['webhook.ping'], (n) =>
       n === 1 ? { status: 429, headers: { 'Retry-After': '1' } } : n === 2 ? { status: 503, headers: { 'Retry-After': '1' } } : { status: 200 });

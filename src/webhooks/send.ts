@@ -35,12 +35,12 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
     'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 }),
   };
 
-  function post(url: URL, address: string, family: number, body: string, headers: Record<string, string>, signal: AbortSignal) {
+  function post(url: URL, address: string, family: number, body: string, headers: Record<string, string>, started: (req: http.ClientRequest) => void) {
     const secure = url.protocol === 'https:';
     return new Promise<Omit<SendResult, 'durationMs'>>((resolve, reject) => {
       const req = (secure ? https : http).request({
         host: address, family, port: url.port || (secure ? 443 : 80), path: `${url.pathname}${url.search}`, method: 'POST',
-        agent: agents[secure ? 'https:' : 'http:'], signal,
+        agent: agents[secure ? 'https:' : 'http:'],
         // The certificate is checked against the URL's host name, not the address.
         ...(secure && !net.isIP(url.hostname.replace(/^\[|\]$/g, '')) ? { servername: url.hostname } : {}),
         headers: {
@@ -70,33 +70,69 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
         res.on('error', () => {}); // the status is known; a broken body changes nothing
       });
       req.on('error', reject);
+      started(req);
       req.end(body);
     });
   }
 
+  // Per attempt only the request itself: the URL is parsed once per endpoint URL, and the
+  // deadline and a shutdown end an attempt through one timer and one listener per signal
+  // (destroying the request), not an AbortController per attempt, whose signal on the
+  // request and listeners cost more than the rest of a loopback attempt.
+  const urls = new Map<string, URL>();
+  const parse = (target: string) => {
+    let url = urls.get(target);
+    if (!url) {
+      if (urls.size >= 10_000) urls.clear();
+      urls.set(target, (url = new URL(target)));
+    }
+    return url;
+  };
+  const stops = new Set<(reason: Error) => void>();
+  const watched = new WeakSet<AbortSignal>();
+  const watch = (signal: AbortSignal) => {
+    if (watched.has(signal)) return;
+    watched.add(signal);
+    signal.addEventListener('abort', () => { for (const stop of stops) stop(new Error('the server is shutting down')); }, { once: true });
+  };
+
   return {
     async send(target, body, headers, outer) {
       const started = performance.now();
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
-      const stop = () => deadline.abort(new Error('the server is shutting down'));
-      outer?.addEventListener('abort', stop, { once: true });
       const elapsed = () => Math.round(performance.now() - started);
+      let stopped: Error | undefined;
+      let req: http.ClientRequest | undefined;
+      let fail: ((reason: Error) => void) | undefined;
+      const stop = (reason: Error) => {
+        stopped ??= reason;
+        req?.destroy(reason);
+        fail?.(reason);
+      };
+      /** `p`, or the reason the attempt was stopped (the lookup is not abortable). */
+      const stoppable = <T>(p: Promise<T>) => new Promise<T>((resolve, reject) => {
+        if (stopped) return reject(stopped);
+        fail = reject;
+        p.then(resolve, reject);
+      });
+      const timer = setTimeout(() => stop(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      if (outer) {
+        if (outer.aborted) stop(new Error('the server is shutting down'));
+        watch(outer);
+      }
+      stops.add(stop);
       try {
-        const url = new URL(target);
-        const aborted = new Promise<never>((_, reject) => deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), { once: true }));
-        aborted.catch(() => {});
-        const { address, family } = await Promise.race([resolveTarget(url, opts.allowPrivate, opts.lookup), aborted]);
-        const answer = await Promise.race([post(url, address, family, body, headers, deadline.signal), aborted]);
+        const url = parse(target);
+        const { address, family } = await stoppable(resolveTarget(url, opts.allowPrivate, opts.lookup));
+        const answer = await stoppable(post(url, address, family, body, headers, (r) => (req = r)));
         return { ...answer, durationMs: elapsed() };
       } catch (err) {
-        const reason = deadline.signal.aborted ? (deadline.signal.reason as Error).message
+        const reason = stopped ? stopped.message
           : err instanceof TargetRefused ? `refused: ${err.message}`
           : describe(err);
         return { status: null, retryAfter: undefined, excerpt: null, error: storable(reason), durationMs: elapsed() };
       } finally {
         clearTimeout(timer);
-        outer?.removeEventListener('abort', stop);
+        stops.delete(stop);
       }
     },
     close() {

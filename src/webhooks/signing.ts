@@ -6,8 +6,20 @@ import crypto from 'node:crypto';
 /** `whsec_` + base64 of 32 random bytes, shown once. */
 export const newWebhookSecret = () => `whsec_${crypto.randomBytes(32).toString('base64')}`;
 
+// Each endpoint's keys, decoded once rather than on every attempt (a rotation brings a new one).
+const keys = new Map<string, crypto.KeyObject>();
+
+function keyOf(secret: string): crypto.KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= 10_000) keys.clear();
+    keys.set(secret, (key = crypto.createSecretKey(Buffer.from(secret.slice('whsec_'.length), 'base64'))));
+  }
+  return key;
+}
+
 export function sign(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const key = keyOf(secret);
   return `v1,${crypto.createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 

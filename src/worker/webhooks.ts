@@ -4,81 +4,87 @@
 //             (sql/queries/webhooks/fan_out_events.sql; one instance at a time)
 //   claim     due deliveries, leased to this process with FOR UPDATE SKIP LOCKED; one
 //             process works an endpoint at a time (lock_due_webhooks, claim_webhook_deliveries)
-//   attempt   at most WEBHOOK_CONCURRENCY in flight per endpoint; a slow endpoint only
+//   attempt   in the delivery thread (src/webhooks/thread.ts), off the server's event loop:
+//             at most WEBHOOK_CONCURRENCY in flight per endpoint; a slow endpoint only
 //             holds its own slots, so it never delays another
 //   record    results in batches, in order (record_webhook_attempts): retry, fail, disable
 //
-// The loop's run does the polling (every WEBHOOK_POLL_MS: record, fan out, claim, start).
-// Attempts outlive a run: each finished attempt starts the next one of its endpoint at
-// once, and claims more when its endpoint may have more, so a busy endpoint does not wait
-// for the poll. A claim fetches more than WEBHOOK_CONCURRENCY when the endpoint is fast
-// (up to what it can be sent in well within the lease); a queued delivery whose lease
+// The loop's run does the polling (every WEBHOOK_POLL_MS: record, fan out, claim, hand the
+// claimed deliveries to the thread). Attempts outlive a run: the thread starts each
+// endpoint's next attempt as one ends, and results coming back claim more when their
+// endpoint may have more, so a busy endpoint does not wait for the poll. A claim fetches
+// more than WEBHOOK_CONCURRENCY when the endpoint is fast (up to what it can be sent in
+// well within the lease); a queued delivery whose lease
 // could run out before it is done is given back, never sent late.
 // A process killed mid-attempt loses nothing: its leases run out (WEBHOOK_LEASE_MS) and
 // another process claims the deliveries again. While PostgreSQL is away the loop pauses
 // with the worker (src/worker/index.ts); results wait in memory and are recorded after.
 import crypto from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import {
-  type AttemptResult, claimDeliveries, type ClaimedDelivery, fanOutEvents, lockDueWebhooks, recordAttempts, webhookBacklog,
+  type AttemptResult, claimDeliveries, fanOutEvents, lockDueWebhooks, recordAttempts, webhookBacklog,
 } from '../db/webhooks.ts';
 import type { Config } from '../config.ts';
 import { toAppError } from '../errors.ts';
 import { describeError, log } from '../log.ts';
 import type { Services } from '../services.ts';
 import { verdict } from '../webhooks/retry.ts';
-import { createSender, type Sender } from '../webhooks/send.ts';
-import { webhookHeaders } from '../webhooks/signing.ts';
+import type { Done, FromThread, Job, ThreadOptions, ToThread } from '../webhooks/thread.ts';
 import type { Loop } from './index.ts';
 
-const FAN_OUT_BATCH = 500;
-const FAN_OUT_ROUNDS = 20;
+// Sizes from profiles of `BENCH_ONLY=webhooks make bench`: each statement costs a
+// round trip and a socket write that cost more here than the rows they carry, so the
+// fan-out, claims and results go in batches of hundreds, not tens.
+const FAN_OUT_BATCH = 1000;
+const FAN_OUT_ROUNDS = 10;
 /** Most deliveries one claim holds for one endpoint. */
-const MAX_PREFETCH = 100;
+const MAX_PREFETCH = 500;
 /** Most deliveries this process holds (queued and in flight) over every endpoint. */
 const MAX_HELD = 2000;
-const FLUSH_AFTER_MS = 5;
+/** Results wait this long for others to share their statement (a crash loses at most these: they are sent again). */
+const FLUSH_AFTER_MS = 50;
 /** The poll while there is work (new deliveries, or some queued or in flight). */
 const BUSY_POLL_MS = 20;
-const FLUSH_BATCH = 200;
+const FLUSH_BATCH = 500;
 const BACKLOG_EVERY_MS = 1000;
 /** What a new endpoint's attempts are guessed to take until its own are measured. */
 const FIRST_GUESS_MS = 250;
 /** How many endpoints' measured speed a process remembers. */
 const MAX_REMEMBERED = 10_000;
 
-interface Queued extends ClaimedDelivery { startBy: number }
-
 interface Endpoint {
-  id: string; url: string; secrets: string[];
-  queue: Queued[]; inFlight: number;
+  id: string;
+  /** Handed to the thread and not yet back (queued there or in flight). */
+  held: number;
   /** Mean attempt duration (ms), smoothed: how many deliveries one claim may take. */
   meanMs: number;
   /** The last claim got all it asked for: there may be more waiting. */
   more: boolean;
-  /** Answered 410 or was disabled: send nothing more until claimed again. */
-  gone: boolean;
 }
 
 export interface WebhookLoop extends Loop { settle(): Promise<void> }
 
 /**
- * The event as GET /events shows it ({ id, type, created_at, actor, data }), with `data` as
- * PostgreSQL wrote it: the id is a UUID and the type one of the catalogue, so only the
- * actor's name needs escaping.
+ * The delivery thread, started with the loop's first run. tsx's loader does not reach worker
+ * threads by itself, so the thread registers it before it loads its module.
  */
-export const eventBody = (d: ClaimedDelivery) =>
-  `{"id":"${d.event_id}","type":"${d.type}","created_at":"${d.created_at.toISOString()}",`
-  + `"actor":${d.actor_id ? JSON.stringify({ id: d.actor_id, full_name: d.actor_name }) : 'null'},"data":${d.data}}`;
+function startThread(options: ThreadOptions): Worker {
+  const file = new URL('../webhooks/thread.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(file)}); })`;
+  const w = new Worker(boot, { eval: true, workerData: { serviceflowDeliveryThread: true, options } });
+  w.unref(); // never what keeps a process alive: settle() ends it
+  return w;
+}
 
 /** The delivery loop of one server process (its state is per process: one per createApp). */
 export function webhookLoop(config: Config): WebhookLoop {
   const owner = crypto.randomUUID();
   const endpoints = new Map<string, Endpoint>();
-  const attempts = new Set<Promise<void>>();
   let results: AttemptResult[] = [];
   let services: Services | undefined;
-  let signal: AbortSignal | undefined;
-  const sender: Sender = createSender({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE });
+  let thread: Worker | undefined;
+  let stopped: Promise<void> = Promise.resolve();
+  let watched: AbortSignal | undefined;
   let stopping = false;
   let flushing: Promise<void> = Promise.resolve();
   let flushTimer: NodeJS.Timeout | undefined;
@@ -86,7 +92,7 @@ export function webhookLoop(config: Config): WebhookLoop {
   let backlogAt = 0;
   let busy = false;
 
-  const held = (e: Endpoint) => e.queue.length + e.inFlight;
+  const held = (e: Endpoint) => e.held;
   const totalHeld = () => [...endpoints.values()].reduce((n, e) => n + held(e), 0);
 
   /** What one endpoint may hold: its slots, and for a fast endpoint what it gets through in a quarter of the lease's slack. */
@@ -99,18 +105,32 @@ export function webhookLoop(config: Config): WebhookLoop {
   function endpoint(id: string, s: Services): Endpoint {
     let e = endpoints.get(id);
     if (!e) {
-      e = { id, url: '', secrets: [], queue: [], inFlight: 0, meanMs: Math.min(FIRST_GUESS_MS, s.config.WEBHOOK_TIMEOUT_MS), more: false, gone: false };
+      e = { id, held: 0, meanMs: Math.min(FIRST_GUESS_MS, s.config.WEBHOOK_TIMEOUT_MS), more: false };
       endpoints.set(id, e);
     }
     return e;
   }
 
-  const release = (d: ClaimedDelivery): AttemptResult =>
-    ({ id: d.id, lease: d.lease, at: new Date(), response_status: null, duration_ms: 0, error: null, excerpt: null, outcome: 'release', delay_ms: 0 });
+  // ---- the thread
 
-  function dropQueue(e: Endpoint): void {
-    results.push(...e.queue.map(release));
-    e.queue = [];
+  function toThread(m: ToThread): void {
+    thread?.postMessage(m);
+  }
+
+  function ensureThread(): Worker {
+    if (thread) return thread;
+    const w = startThread({ timeoutMs: config.WEBHOOK_TIMEOUT_MS, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE, concurrency: config.WEBHOOK_CONCURRENCY });
+    let resolveStopped!: () => void;
+    stopped = new Promise<void>((r) => (resolveStopped = r));
+    w.on('message', (m: FromThread) => (m.kind === 'done' ? finished(m.done) : resolveStopped()));
+    w.on('error', (err) => log.error('webhook delivery thread failed; its leases will run out and be claimed again', describeError(err)));
+    w.on('exit', () => {
+      // What it held is lost with it, not sent twice: the leases run out, the deliveries are claimed again.
+      if (thread === w) thread = undefined;
+      for (const e of endpoints.values()) e.held = 0;
+      resolveStopped();
+    });
+    return (thread = w);
   }
 
   // ---- record
@@ -133,8 +153,7 @@ export function webhookLoop(config: Config): WebhookLoop {
         const { disabled } = await recordAttempts(services.db, batch, services.config.WEBHOOK_DISABLE_AFTER);
         for (const d of disabled) {
           log.warn('webhook endpoint disabled', { webhook_id: d.id, url: d.url, reason: d.reason });
-          const e = endpoints.get(d.id);
-          if (e) { e.gone = true; dropQueue(e); }
+          toThread({ kind: 'drop', endpoint: d.id });
         }
       } catch (err) {
         if (toAppError(err).code !== 'database_unavailable') {
@@ -161,20 +180,25 @@ export function webhookLoop(config: Config): WebhookLoop {
     const leaseMs = s.config.WEBHOOK_LEASE_MS;
     const claimed = await s.db.begin(async (tx) => {
       const due = await lockDueWebhooks(tx, full, 100);
-      const want = due.map((d) => {
-        const e = endpoint(d.id, s);
-        e.url = d.url;
-        e.secrets = d.previous_secret ? [d.secret, d.previous_secret] : [d.secret];
-        e.gone = false;
-        return { id: d.id, n: prefetch(e, s) - held(e) };
-      }).filter((w) => w.n > 0);
-      return { want, rows: want.length ? await claimDeliveries(tx, want, owner, leaseMs) : [] };
+      const want = due.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
+      return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, leaseMs) : [] };
     });
-    // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the lease.
+    if (claimed.rows.length) ensureThread(); // again, if it died
+    // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the
+    // lease. The thread reads its own clock, so this is Date.now()'s time, not services.clock's.
     const slack = leaseMs - s.config.WEBHOOK_TIMEOUT_MS;
-    const startBy = s.clock.now() + slack - Math.min(1000, slack / 2);
-    for (const w of claimed.want) endpoint(w.id, s).more = claimed.rows.filter((r) => r.webhook_id === w.id).length >= w.n;
-    for (const row of claimed.rows) endpoint(row.webhook_id, s).queue.push({ ...row, startBy });
+    const startBy = Date.now() + slack - Math.min(1000, slack / 2);
+    for (const { d, n } of claimed.want) {
+      const e = endpoint(d.id, s);
+      const jobs: Job[] = claimed.rows.filter((r) => r.webhook_id === d.id).map((r) => ({
+        id: r.id, lease: r.lease, attempts: r.attempts, startBy, event_id: r.event_id, type: r.type,
+        created_at: r.created_at.toISOString(), actor_id: r.actor_id, actor_name: r.actor_name, data: r.data,
+      }));
+      e.more = jobs.length >= n;
+      if (jobs.length === 0) continue;
+      e.held += jobs.length;
+      toThread({ kind: 'work', endpoint: { id: d.id, url: d.url, secrets: d.previous_secret ? [d.secret, d.previous_secret] : [d.secret] }, jobs });
+    }
   }
 
   /** Claims one after another in this process (the poll's and those outside it), so none counts on what another is fetching. */
@@ -189,59 +213,36 @@ export function webhookLoop(config: Config): WebhookLoop {
   /** A claim outside the poll: an endpoint ran low and may have more. */
   function claimSoon(): void {
     if (claiming || stopping || !services) return;
-    claimInTurn(services)
-      .catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)))
-      .finally(pump);
+    claimInTurn(services).catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)));
   }
 
-  // ---- attempt
+  // ---- results (from the thread)
 
-  function pump(): void {
+  function finished(done: Done[]): void {
     const s = services;
-    if (!s || stopping) return;
-    for (const e of endpoints.values()) {
-      while (!e.gone && e.inFlight < s.config.WEBHOOK_CONCURRENCY && e.queue.length) {
-        const d = e.queue.shift()!;
-        if (s.clock.now() > d.startBy) {
-          results.push(release(d));
-          scheduleFlush();
-          continue;
-        }
-        start(s, e, d);
+    if (!s) return;
+    const low = new Set<Endpoint>();
+    for (const d of done) {
+      const e = endpoint(d.webhook_id, s);
+      e.held = Math.max(0, e.held - 1);
+      low.add(e);
+      if (d.released) {
+        results.push({ id: d.id, lease: d.lease, at: new Date(d.at), response_status: null, duration_ms: 0, error: null, excerpt: null, outcome: 'release', delay_ms: 0 });
+        continue;
       }
-    }
-  }
-
-  function start(s: Services, e: Endpoint, d: Queued): void {
-    e.inFlight++;
-    const p = attempt(s, e, d)
-      .catch((err) => log.error('webhook attempt failed unexpectedly', { delivery_id: d.id, ...describeError(err) }))
-      .finally(() => {
-        e.inFlight--;
-        attempts.delete(p);
-        pump();
-        // Refill before the queue runs dry, so the endpoint's slots never wait for a claim.
-        if (!stopping && e.more && e.queue.length < Math.max(s.config.WEBHOOK_CONCURRENCY, prefetch(e, s) / 2)) claimSoon();
+      const v = verdict(d.status, d.retryAfter, d.attempts + 1, s.config.WEBHOOK_RETRY_SCHEDULE, s.clock.now());
+      s.metrics.webhookAttempt(v.outcome, d.durationMs / 1000);
+      e.meanMs = e.meanMs * 0.8 + Math.max(d.durationMs, 1) * 0.2;
+      if (v.outcome === 'failed') log.warn('webhook delivery failed: no attempts left', { delivery_id: d.id, webhook_id: e.id, status: d.status, error: d.error });
+      else if (v.outcome !== 'succeeded') log.debug('webhook attempt failed', { delivery_id: d.id, webhook_id: e.id, status: d.status, error: d.error, retry_in_ms: v.delayMs });
+      results.push({
+        id: d.id, lease: d.lease, at: new Date(d.at), response_status: d.status, duration_ms: d.durationMs,
+        error: d.error, excerpt: d.excerpt, outcome: v.outcome, delay_ms: v.delayMs,
       });
-    attempts.add(p);
-  }
-
-  async function attempt(s: Services, e: Endpoint, d: Queued): Promise<void> {
-    const body = eventBody(d);
-    const now = s.clock.now();
-    const headers = webhookHeaders(e.secrets, d.event_id, Math.floor(now / 1000), body);
-    const res = await sender.send(e.url, body, headers, signal);
-    const v = verdict(res.status, res.retryAfter, d.attempts + 1, s.config.WEBHOOK_RETRY_SCHEDULE, s.clock.now());
-    s.metrics.webhookAttempt(v.outcome, res.durationMs / 1000);
-    e.meanMs = e.meanMs * 0.8 + Math.max(res.durationMs, 1) * 0.2;
-    if (v.outcome === 'gone') { e.gone = true; dropQueue(e); }
-    if (v.outcome === 'failed') log.warn('webhook delivery failed: no attempts left', { delivery_id: d.id, webhook_id: e.id, status: res.status, error: res.error });
-    else if (v.outcome !== 'succeeded') log.debug('webhook attempt failed', { delivery_id: d.id, webhook_id: e.id, status: res.status, error: res.error, retry_in_ms: v.delayMs });
-    results.push({
-      id: d.id, lease: d.lease, at: new Date(now), response_status: res.status, duration_ms: res.durationMs,
-      error: res.error, excerpt: res.excerpt, outcome: v.outcome, delay_ms: v.delayMs,
-    });
+    }
     scheduleFlush();
+    // Refill before the thread's queue runs dry, so the endpoint's slots never wait for a claim.
+    for (const e of low) if (!stopping && e.more && e.held < Math.max(s.config.WEBHOOK_CONCURRENCY, prefetch(e, s) / 2)) claimSoon();
   }
 
   // ---- the loop
@@ -265,9 +266,18 @@ export function webhookLoop(config: Config): WebhookLoop {
     get everyMs() { return busy ? Math.min(BUSY_POLL_MS, config.WEBHOOK_POLL_MS) : config.WEBHOOK_POLL_MS; },
     async run(s, runSignal) {
       services = s;
-      signal = runSignal;
+      if (watched !== runSignal) {
+        watched = runSignal;
+        runSignal.addEventListener('abort', () => toThread({ kind: 'abort' }), { once: true });
+      }
       if (stopping) return;
-      await flush();
+      // Started with the loop, not at the first claim: starting takes a few hundred ms,
+      // which a new endpoint's first deliveries would otherwise wait for.
+      ensureThread();
+      // Recording and the fan-out run side by side (two connections), so new events do not
+      // wait for the last results' statement; the claim follows the fan-out.
+      const recorded = flush();
+      recorded.catch(() => {});
       let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
         const { locked, events, deliveries } = await fanOutEvents(s.db, FAN_OUT_BATCH);
@@ -275,7 +285,7 @@ export function webhookLoop(config: Config): WebhookLoop {
         if (!locked || events < FAN_OUT_BATCH) break;
       }
       await claimInTurn(s);
-      pump();
+      await recorded;
       busy = fanned > 0 || totalHeld() > 0;
       forgetIdle();
       await refreshBacklog(s);
@@ -283,10 +293,12 @@ export function webhookLoop(config: Config): WebhookLoop {
     async settle() {
       stopping = true;
       await claiming;
-      for (const e of endpoints.values()) dropQueue(e);
-      await Promise.allSettled([...attempts]);
+      // The thread gives back what it has queued and answers 'stopped' once the attempts in flight have finished.
+      thread?.ref(); // this wait alone must keep the process alive
+      toThread({ kind: 'stop' });
+      await stopped;
       await flush().catch((err) => log.warn('could not record the last webhook attempts; their leases will run out', describeError(err)));
-      sender.close();
+      await thread?.terminate();
     },
   };
 }

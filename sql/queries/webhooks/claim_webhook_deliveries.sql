@@ -22,10 +22,12 @@ with want as (
     for update skip locked
   ) d
 ), leased as (
+  -- By id from an array, so the update looks each one up in the primary key: joined to
+  -- `pick` (its size unknown to the planner) it was a hash join over a sequential scan of
+  -- every delivery ever made, and the join to events below another over every event.
   update webhook_deliveries d set
     lease_owner = $3, lease = gen_random_uuid(), leased_until = now() + make_interval(secs => $4::float8 / 1000)
-  from pick
-  where d.id = pick.id
+  where d.id = any (array(select id from pick))
   returning d.id, d.webhook_id, d.event_id, d.lease, d.attempts, d.next_attempt_at
 )
 select l.id, l.webhook_id, l.lease, l.attempts,
