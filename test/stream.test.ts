@@ -42,6 +42,26 @@ function open(base: string, key: string, headers: Record<string, string> = {}, p
 
 type Who = { id: string; key: string };
 
+/** Every event in the outbox now, oldest first (GET /events, page by page). */
+async function allEvents(app: TestApp, key: string): Promise<any[]> {
+  const items: any[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await app.call('GET', `/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { key });
+    items.push(...page.body.items);
+    cursor = page.body.next_cursor;
+    if (page.body.items.length < 100) return items;
+  }
+}
+
+/** `got` (ids) is exactly a run of `all` (ids, in outbox order): nothing missed, repeated or reordered. */
+function assertRunOf(got: string[], all: string[], what: string) {
+  assert.equal(new Set(got).size, got.length, `${what}: no event twice`);
+  const at = all.indexOf(got[0]);
+  assert.notEqual(at, -1, `${what}: the first event is in the outbox`);
+  assert.deepEqual(got, all.slice(at, at + got.length), `${what}: the outbox's events from there on, in its order`);
+}
+
 describe('the event stream', () => {
   const app = useApp({ STREAM_HEARTBEAT_MS: '200' });
   let admin: Who; let it: Who; let hr: Who; let emp: Who; let other: Who; let hrTeam: any;
@@ -81,6 +101,44 @@ describe('the event stream', () => {
       const m = streams.admin.messages.at(-1)!;
       assert.equal(m.id, m.data.id);
       assert.equal(m.event, m.data.type);
+    } finally {
+      for (const s of Object.values(streams)) s.close();
+    }
+  });
+
+  test('many events at once reach every stream in order and exactly once, each stream seeing only its own', async () => {
+    const streams = { a: open(app().url, admin.key), b: open(app().url, admin.key), emp: open(app().url, emp.key) };
+    try {
+      for (const s of Object.values(streams)) await s.until('open', () => s.status() === 200);
+      await new Promise((r) => setTimeout(r, 300)); // every stream attached
+      // 120 requests from 24 callers at once: many commit between two polls of the hub.
+      const mine: string[] = [];
+      await Promise.all(Array.from({ length: 24 }, async (_, i) => {
+        for (let j = 0; j < 5; j++) {
+          const who = i % 2 ? emp : other;
+          const r = await app().call('POST', '/requests', { key: who.key, body: { title: `burst ${i}.${j}` } });
+          assert.equal(r.status, 201, r.text);
+          if (who === emp) mine.push(r.body.id);
+        }
+      }));
+      const burst = (s: ReturnType<typeof open>) => s.messages.filter((m) => /^burst /.test(m.data.data.request?.title ?? ''));
+      for (const s of [streams.a, streams.b]) await s.until('all 120', () => burst(s).length >= 120);
+      await streams.emp.until('the employee\'s 60', () => burst(streams.emp).length >= 60);
+      await new Promise((r) => setTimeout(r, 300)); // anything extra would have arrived
+      const all = await allEvents(app(), admin.key);
+      const ids = all.map((e) => e.id);
+      for (const [name, s] of Object.entries(streams)) {
+        const got = s.messages.map((m) => m.id!);
+        assert.deepEqual(got, s.messages.map((m) => m.data.id), `${name}: id: is the event's id`);
+        if (name === 'emp') {
+          // An employee's: the events of their own requests (none of these is an internal note).
+          assertRunOf(got, all.filter((e) => e.data.request?.created_by?.id === emp.id).map((e) => e.id), name);
+          assert.deepEqual(burst(s).map((m) => m.data.data.request.id).sort(), [...mine].sort(), 'exactly the employee\'s own');
+        } else {
+          assertRunOf(got, ids, name);
+          assert.equal(burst(s).length, 120);
+        }
+      }
     } finally {
       for (const s of Object.values(streams)) s.close();
     }

@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { type EventRow, getEventPosition } from '../db/events.ts';
 import { findActorByKeyHash } from '../db/users.ts';
 import { maySeeEvent } from '../requests/policy.ts';
-import { hashApiKey } from '../users/keys.ts';
+import { type Actor, hashApiKey } from '../users/keys.ts';
 import { idOf, parse } from '../validation.ts';
 import { extractKey } from './auth.ts';
 import { actorOf, type Ctx, header, queryObject, type Res } from './context.ts';
@@ -19,12 +19,30 @@ const MAX_BACKLOG = 4 * 1024 * 1024;
 const StreamQuery = v.strictObject({ last_event_id: v.optional(v.string()) });
 
 // An event's message is written once and sent to every stream that may see it: the hub
-// hands all its streams the same row objects (src/live/hub.ts).
+// hands all its streams the same row objects, and streams at the same place the same
+// batch array (src/live/hub.ts), so an ADMIN's text for a batch is built once for all.
 const messages = new WeakMap<EventRow, string>();
 export function sseMessage(e: EventRow): string {
   let m = messages.get(e);
   if (m === undefined) messages.set(e, (m = `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventView(e))}\n\n`));
   return m;
+}
+
+const adminTexts = new WeakMap<readonly EventRow[], string>();
+/** The messages of a batch that `actor` may see, as one text (one socket write). */
+function sseBatch(actor: Actor, events: readonly EventRow[]): string {
+  if (actor.role === 'ADMIN') {
+    let text = adminTexts.get(events);
+    if (text === undefined) adminTexts.set(events, (text = join(actor, events)));
+    return text;
+  }
+  return join(actor, events);
+}
+
+function join(actor: Actor, events: readonly EventRow[]): string {
+  let text = '';
+  for (const e of events) if (maySeeEvent(actor, e.type, e.data)) text += sseMessage(e);
+  return text;
 }
 
 /** GET /events/stream */
@@ -53,8 +71,7 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
         send(events) {
           if (done) return;
           if (out.backlog() > MAX_BACKLOG) return finish();
-          let text = '';
-          for (const e of events) if (maySeeEvent(actor, e.type, e.data)) text += sseMessage(e);
+          const text = sseBatch(actor, events);
           if (text) out.write(text);
         },
         close: finish,

@@ -3,7 +3,8 @@
 // ceiling on this machine), at 20 000 and at 200 000 requests, then creates with a webhook
 // endpoint subscribed to everything (test/bench/webhooks.ts). Figures go to stdout as a
 // table and to bench-results/<time>.json. BENCH_ONLY=webhooks runs only the webhook
-// scenario (and the create rate without an endpoint it is compared with).
+// scenario (and the create rate without an endpoint it is compared with); BENCH_ONLY=streams
+// only the 200 open streams (test/bench/extra.ts streamsScenario).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -31,7 +32,7 @@ const HOOK_CONCURRENCY = Number(process.env.WEBHOOK_CONCURRENCY || 4);
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
 // BENCH_ONLY=attachments: only the attachment transfers (test/bench/attachments.ts).
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && ONLY !== 'attachments') throw new Error(`BENCH_ONLY must be attachments (or unset), not ${ONLY}`);
+if (ONLY !== undefined && !['attachments', 'webhooks', 'streams'].includes(ONLY)) throw new Error(`BENCH_ONLY must be attachments, webhooks or streams (or unset), not ${ONLY}`);
 
 interface Server { base: string; child: ChildProcess }
 
@@ -169,9 +170,28 @@ async function webhooksOnly() {
   }
 }
 
+/** BENCH_ONLY=streams: creates without, then with, 200 open streams. */
+async function streamsOnly() {
+  const database = await benchDatabase();
+  const bootstrap = crypto.randomBytes(24).toString('base64url');
+  const server = await startServer({ DATABASE_URL: database.dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap });
+  try {
+    const base = server.base;
+    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const emp = await api(base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' });
+    if (WARMUP > 0) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP, ...createLoad(emp.api_key) } as autocannon.Options);
+    const targets = await streamsScenario(base, admin, emp.api_key, DURATION, CONNECTIONS);
+    console.log('\ntargets (issue 19):');
+    for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
+  } finally {
+    await stopServer(server).catch(() => {});
+    await database.drop();
+  }
+}
+
 async function main() {
   if (process.env.BENCH_ONLY === 'webhooks') return webhooksOnly();
-  if (process.env.BENCH_ONLY) throw new Error('BENCH_ONLY takes only webhooks (unset: every scenario)');
+  if (process.env.BENCH_ONLY === 'streams') return streamsOnly();
   const results: Result[] = [];
   let cluster: EmbeddedCluster | undefined;
   const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
