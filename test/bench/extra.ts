@@ -82,9 +82,8 @@ export async function streamsScenario(base: string, adminKey: string, empKey: st
         }));
       } else {
         // ...the others only count their messages (a blank line ends one; the odd heartbeat
-        // counts too), so what the
-        // bench's own readers cost on these two cores stays small beside what the server
-        // spends: parsed, 200 readers took 20-25% of a create's CPU (issue 19 notes).
+        // counts too), so what the bench's own readers cost on these two cores stays small
+        // beside what the server spends: parsed, 200 readers took 20-25% of a create's CPU.
         let last = 0;
         res.on('data', (c: Buffer) => {
           for (let k = c.indexOf(10); k !== -1; k = c.indexOf(10, k + 1)) if ((k === 0 ? last : c[k - 1]) === 10) received++;
