@@ -2,6 +2,7 @@
 // none an event, the SSRF guard on create and update, ping, the delivery log and
 // redeliver. (Delivery itself: webhooks-delivery.test.ts and webhooks-processes.test.ts.)
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { describe, test } from 'node:test';
 import { EVENT_TYPES } from '../src/events.ts';
 import { problem, startApp, useApp, type TestApp } from './helpers.ts';
@@ -83,6 +84,8 @@ describe('the webhook endpoint API', () => {
     await bad({ url: 'https://example.com/', events: ['*', 'request.created'] }, 'events');
     await bad({ url: 'https://example.com/', events: ['request.created', 'request.created'] }, 'events');
     await bad({ url: 'https://example.com/', events: ['*'], team_id: 'sales' }, 'team_id');
+    await bad({ url: 'https://example.com/', events: ['*'], team_id: crypto.randomUUID() }, 'team_id');
+    assert.equal((await app().db`select count(*)::int as n from webhooks where team_id is not null and team_id not in (select id from teams)`)[0].n, 0, 'nothing refused was stored');
     await bad({ url: 'https://example.com/', events: ['*'], secret: 'mine' }, 'secret');
     await bad({ events: ['*'] }, 'url');
     const w = (await app().call('POST', '/webhooks', { key: admin.key, body: { url: 'https://example.com/', events: ['*'] } })).body;
@@ -94,7 +97,10 @@ describe('the webhook endpoint API', () => {
   test('PATCH changes what it names and audits [old, new]; enabling clears disabled_reason; a change to nothing writes no audit row', async () => {
     const admin = await app().user('ADMIN');
     const w = (await app().call('POST', '/webhooks', { key: admin.key, body: { url: 'http://127.0.0.1:9/a', events: ['*'] } })).body;
-    const team = '6b0a2b1e-1f5c-4c51-9a1e-3f2d2c1b0a99';
+    const team = (await app().call('POST', '/teams', { key: admin.key, body: { name: `Hooks ${crypto.randomUUID().slice(0, 8)}` } })).body.id;
+    const unknown = await app().call('PATCH', `/webhooks/${w.id}`, { key: admin.key, body: { team_id: crypto.randomUUID(), description: 'not this' } });
+    problem(unknown, 422, 'validation_failed');
+    assert.deepEqual(unknown.body.errors.map((e: any) => e.path), ['team_id']);
     const r = await app().call('PATCH', `/webhooks/${w.id}`, { key: admin.key, body: { url: 'http://127.0.0.1:9/b', events: ['request.created'], team_id: team, description: 'new' } });
     assert.equal(r.status, 200);
     assert.deepEqual([r.body.url, r.body.events, r.body.team_id, r.body.description], ['http://127.0.0.1:9/b', ['request.created'], team, 'new']);

@@ -2,6 +2,7 @@
 // here. Every change to an endpoint is audited and emits no event (API.md); the secret
 // is returned once, on create and on rotation, and never again.
 import type { Tx } from '../db/index.ts';
+import { getTeam } from '../db/teams.ts';
 import type { Audit } from '../db/users.ts';
 import {
   type AttemptRow, deleteWebhook as removeWebhook, type DeliveryRow, getDelivery, getWebhook, insertWebhook, listAttempts,
@@ -31,10 +32,15 @@ export async function findWebhook(db: Tx, actor: Actor, ref: string): Promise<We
   return w;
 }
 
+/** An endpoint limited to a team names a team that exists (an archived one too: its events are history). */
+async function checkTeam(db: Tx, teamId: string | null): Promise<void> {
+  if (teamId !== null && !(await getTeam(db, teamId))) fail('validation_failed', 'team_id must name a team', [{ path: 'team_id', message: 'is not a team' }]);
+}
+
 export async function createWebhook(db: Tx, actor: Actor, input: CreateWebhookInput, guard: Guard, audit: Audit): Promise<{ webhook: WebhookRow; secret: string }> {
   requireAdmin(actor);
   await checkWebhookUrl(input.url, guard.allowPrivate);
-  // TEAMS: once teams are merged, an unknown or inactive team_id is 422 here (as POST /requests does).
+  await checkTeam(db, input.team_id);
   const secret = newWebhookSecret();
   return { webhook: (await insertWebhook(db, input, secret, actor.id, audit))!, secret };
 }
@@ -47,6 +53,7 @@ export async function listWebhooks(db: Tx, actor: Actor, page: Page): Promise<We
 export async function updateWebhook(db: Tx, actor: Actor, ref: string, input: UpdateWebhookInput, guard: Guard, audit: Audit): Promise<WebhookRow> {
   const { id } = await findWebhook(db, actor, ref);
   if (input.url !== undefined) await checkWebhookUrl(input.url, guard.allowPrivate);
+  if (input.team_id) await checkTeam(db, input.team_id);
   const w = await writeWebhook(db, id, input, actor.id, audit);
   if (!w) throw new AppError('not_found', `no webhook ${ref}`);
   return w;

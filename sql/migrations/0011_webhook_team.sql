@@ -1,0 +1,6 @@
+-- An endpoint's team is a team (0009's note, "at the merge with teams"): the foreign key,
+-- checked for rows written from now on. NOT VALID leaves an endpoint written before it with
+-- a team that never existed as it was: it receives nothing (webhook_team_sees), where
+-- clearing its team would send it every team's events. POST and PATCH /webhooks answer
+-- 422 on team_id before this constraint is reached (src/webhooks/actions.ts).
+alter table webhooks add constraint webhooks_team_id_fkey foreign key (team_id) references teams (id) not valid;
