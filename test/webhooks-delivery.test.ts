@@ -277,8 +277,11 @@ describe('webhook delivery', () => {
   });
 
   test("team filter: an endpoint with a team gets only that team's requests and team events; one without gets them all", async (t) => {
-    const T = '11111111-1111-4111-8111-111111111111';
-    const U = '22222222-2222-4222-8222-222222222222';
+    // Teams that exist (an endpoint's team_id must name one); the events below are written
+    // by hand, so their payloads say which team each belongs to.
+    const newTeam = async (name: string) => (await app.call('POST', '/teams', { key: admin.key, body: { name: `${name} ${crypto.randomUUID().slice(0, 8)}` } })).body.id as string;
+    const T = await newTeam('IT');
+    const U = await newTeam('HR');
     const teamed = await endpoint(t, ['*'], undefined, { team_id: T });
     const all = await endpoint(t, ['*']);
     const narrow = await endpoint(t, ['request.created'], undefined, { team_id: T });
