@@ -125,6 +125,88 @@ describe('GET /reports/summary', () => {
   });
 });
 
+describe('GET /reports/summary: what the report counts that the SLA clock does not', () => {
+  const app = useApp();
+  let admin: { id: string; key: string }; let ada: { id: string; key: string };
+
+  before(async () => {
+    admin = await app().user('ADMIN');
+    ada = await app().user('AGENT', 'Ada Agent');
+    const bo = await app().user('AGENT', 'Bo Agent');
+    const emp = await app().user('EMPLOYEE');
+    const team = async (name: string, member: string) => {
+      const t = (await app().call('POST', '/teams', { key: admin.key, body: { name } })).body;
+      await app().call('PUT', `/teams/${t.id}/members/${member}`, { key: admin.key });
+      return t.id as string;
+    };
+    const T = await team('Desk', ada.id);
+    const U = await team('Unseen', bo.id);
+    const reserved = await app().db.reserve();
+    try {
+      await reserved`begin`;
+      await reserved`set local session_replication_role = replica`; // a fixture with known times
+      const ids: Record<string, string> = {};
+      const add = async (name: string, r: { team: string | null; priority: string; status: string; assignee?: string; created: string; resolved?: string;
+        responded?: string; responseDue?: string }) => {
+        const [row] = await reserved`
+          insert into requests (title, priority, status, team_id, assignee_id, created_by, created_at, updated_at, resolved_at,
+                                first_response_at, sla_first_response_due_at)
+          values (${name}, ${r.priority}, ${r.status}, ${r.team}, ${r.assignee ?? null}, ${emp.id}, ${r.created}, ${r.created}, ${r.resolved ?? null},
+                  ${r.responded ?? null}, ${r.responseDue ?? null})
+          returning id`;
+        ids[name] = row.id;
+      };
+      const move = (req: string, actor: string | null, at: string) => reserved`
+        insert into audit_logs (actor_id, action, entity_type, entity_id, created_at) values (${actor}, 'request.status_changed', 'request', ${ids[req]}, ${at})`;
+      const comment = (req: string, author: string, at: string, internal = false) =>
+        reserved`insert into comments (request_id, author_id, body, internal, created_at) values (${ids[req]}, ${author}, 'c', ${internal}, ${at})`;
+      // C1: an agent cancels it after 15 minutes. A response for the report; for the SLA clock
+      // a CANCELED move is none (first_response_at stays null), so its clock ends breached.
+      await add('C1', { team: T, priority: 'HIGH', status: 'CANCELED', created: '2026-11-01T09:00:00Z', resolved: '2026-11-01T09:15:00Z', responseDue: '2026-11-01T09:10:00Z' });
+      await move('C1', ada.id, '2026-11-01T09:15:00Z');
+      // C2: the creator cancels it, then an agent comments on the closed request after 40 minutes.
+      await add('C2', { team: T, priority: 'LOW', status: 'CANCELED', created: '2026-11-02T10:00:00Z', resolved: '2026-11-02T10:10:00Z' });
+      await move('C2', emp.id, '2026-11-02T10:10:00Z');
+      await comment('C2', ada.id, '2026-11-02T10:40:00Z');
+      // C3: moved after 5 minutes by a writer with no actor (not the creator, so a response).
+      await add('C3', { team: null, priority: 'URGENT', status: 'IN_PROGRESS', assignee: ada.id, created: '2026-11-03T08:00:00Z',
+        responded: '2026-11-03T08:05:00Z', responseDue: '2026-11-03T08:30:00Z' });
+      await move('C3', null, '2026-11-03T08:05:00Z');
+      // C4: only the creator's comment, an internal note and an edit: no response.
+      await add('C4', { team: null, priority: 'NORMAL', status: 'NEW', created: '2026-11-03T12:00:00Z' });
+      await comment('C4', emp.id, '2026-11-03T12:01:00Z');
+      await comment('C4', ada.id, '2026-11-03T12:02:00Z', true);
+      await reserved`insert into audit_logs (actor_id, action, entity_type, entity_id, created_at) values (${ada.id}, 'request.updated', 'request', ${ids.C4}, '2026-11-03T12:03:00Z')`;
+      // C5: another team's, resolved long before the range by Bo.
+      await add('C5', { team: U, priority: 'NORMAL', status: 'DONE', assignee: bo.id, created: '2026-06-01T08:00:00Z', resolved: '2026-06-02T08:00:00Z' });
+      await reserved`commit`;
+    } finally {
+      reserved.release();
+    }
+  });
+
+  test('a cancel, a comment on a closed request and a move without an actor are first responses; teams and agents seen only outside the range are listed with zeros', async () => {
+    const s = (await app().call('GET', '/reports/summary?from=2026-11-01&to=2026-11-04', { key: admin.key })).body;
+    assert.deepEqual([s.created, s.resolved, s.canceled], [4, 0, 2]);
+    assert.deepEqual(s.open, { NEW: 1, IN_PROGRESS: 1 });
+    assert.deepEqual(s.by_priority, { LOW: 1, NORMAL: 1, HIGH: 1, URGENT: 1 });
+    // Minutes 5, 15, 40: median 15, p90 15 + 0.8 × 25. SLA: C3 met, C1 breached.
+    assert.deepEqual(s.first_response, { median_minutes: 15, p90_minutes: 35, sla_met_percent: 50 });
+    assert.deepEqual(s.resolution, { median_minutes: null, p90_minutes: null, sla_met_percent: null });
+    assert.deepEqual(s.by_day, [
+      { date: '2026-11-01', created: 1, resolved: 0 },
+      { date: '2026-11-02', created: 1, resolved: 0 },
+      { date: '2026-11-03', created: 2, resolved: 0 },
+    ]);
+    assert.deepEqual(s.by_team.map((t: any) => [t.name, t.created, t.resolved, t.open]), [[null, 2, 0, 2], ['Desk', 2, 0, 0], ['Unseen', 0, 0, 0]]);
+    assert.deepEqual(s.agents.map((a: any) => [a.full_name, a.open, a.resolved]), [['Ada Agent', 1, 0], ['Bo Agent', 0, 0]]);
+    const mine = (await app().call('GET', '/reports/summary?from=2026-11-01&to=2026-11-04', { key: ada.key })).body;
+    assert.equal(mine.created, 4);
+    assert.deepEqual(mine.by_team.map((t: any) => t.name), [null, 'Desk']);
+    assert.deepEqual(mine.agents.map((a: any) => a.full_name), ['Ada Agent']);
+  });
+});
+
 describe('GET /requests.csv', () => {
   const app = useApp();
 

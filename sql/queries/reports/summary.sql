@@ -1,83 +1,119 @@
 -- GET /reports/summary (API.md, "Reports"), in one statement over the requests the caller
 -- may see. $1 from, $2 to (bounds already resolved to instants), $3 a team (null: all),
 -- $4 only the general pool, $5..$7 visibility as in sql/queries/requests/list_recent.sql,
--- $8 the time zone days are counted in (the SLA policy's), $9 now (for clocks still running). `created` counts requests created in [from, to);
--- `resolved`/`canceled` those that reached DONE/CANCELED in it; `open` is now. Minutes are
--- wall-clock minutes. Each figure is an aggregate over one pass of `v` (with FILTER), and
--- first responses come from two grouped joins, not a subquery per request: over 200 000
--- requests a per-row subquery took seconds (docs/benchmarks.md).
-with v as materialized (
-  select r.id, r.status, r.priority, r.team_id, r.assignee_id, r.created_by, r.created_at, r.resolved_at,
-         r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at,
-         (r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz) as created_in,
-         coalesce(r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz, false) as closed_in
+-- $8 the time zone days are counted in (the SLA policy's), $9 now (for clocks still running).
+-- `created` counts requests created in [from, to); `resolved`/`canceled` those that reached
+-- DONE/CANCELED in it; `open` is now. Minutes are wall-clock minutes.
+--
+-- Cost (docs/benchmarks.md): the visible requests are read once, in `counts`, and folded
+-- there into a few hundred groups that every count is summed from, rather than copied into
+-- a CTE and scanned again per figure. The percentiles read only the rows they concern: the
+-- requests resolved in the range (`done`) and the comments and status changes that may be
+-- first responses (`first_response`).
+with counts as materialized (
+  -- Two grouping sets, hashed in the same pass: by who and what (team, assignee, status,
+  -- priority, SLA outcome, whether created and whether closed in the range), and by the day
+  -- created. Apart, so that days never multiply with the rest. `sla` holds the four SLA
+  -- outcomes of the request as bits (0 without an SLA, whose outcomes are all false).
+  select grouping(x.created_day) = 0 as by_day, x.team_id, x.assignee_id, x.status, x.priority,
+         x.created_in, x.closed_in, x.sla, x.created_day, count(*) as n
+  from (
+    select r.team_id, r.assignee_id, r.status, r.priority,
+           r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz as created_in,
+           coalesce(r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz, false) as closed_in,
+           case when r.sla_first_response_due_at is null and r.sla_resolution_due_at is null then 0 else
+             -- The clocks that ended met or breached (a clock CANCELED stopped before its due
+             -- time is neither; API.md, "SLA").
+             (case when r.first_response_at < r.sla_first_response_due_at then 1 else 0 end)
+             + (case when r.sla_first_response_due_at <= coalesce(r.first_response_at,
+                  case when r.status in ('DONE', 'CANCELED') then r.resolved_at end, $9::timestamptz) then 2 else 0 end)
+             + (case when r.status = 'DONE' and r.resolved_at < r.sla_resolution_due_at then 4 else 0 end)
+             + (case when r.sla_resolution_due_at <= coalesce(
+                  case when r.status in ('DONE', 'CANCELED') then r.resolved_at end, $9::timestamptz) then 8 else 0 end)
+           end as sla,
+           case when r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
+                then (r.created_at at time zone $8)::date end as created_day
+    from requests r
+    where ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
+      and ($3::uuid is null or r.team_id = $3)
+      and (not $4::boolean or r.team_id is null)
+    -- Kept a subquery: each row's expressions are computed once and the sets are hashed
+    -- (flattened, the planner sorts every row once per set, twice the time).
+    offset 0
+  ) x
+  group by grouping sets ((x.team_id, x.assignee_id, x.status, x.priority, x.created_in, x.closed_in, x.sla), (x.created_day))
+), totals as (
+  select coalesce(sum(n) filter (where created_in), 0) as created,
+         coalesce(sum(n) filter (where closed_in and status = 'DONE'), 0) as resolved,
+         coalesce(sum(n) filter (where closed_in and status = 'CANCELED'), 0) as canceled,
+         coalesce(sum(n) filter (where status = 'NEW'), 0) as open_new,
+         coalesce(sum(n) filter (where status = 'IN_PROGRESS'), 0) as open_in_progress,
+         coalesce(sum(n) filter (where created_in and priority = 'LOW'), 0) as low,
+         coalesce(sum(n) filter (where created_in and priority = 'NORMAL'), 0) as normal,
+         coalesce(sum(n) filter (where created_in and priority = 'HIGH'), 0) as high,
+         coalesce(sum(n) filter (where created_in and priority = 'URGENT'), 0) as urgent,
+         -- SLA clocks of the requests created in the range that have ended met or breached.
+         coalesce(sum(n) filter (where created_in and sla & 1 <> 0), 0) as fr_met,
+         coalesce(sum(n) filter (where created_in and sla & 2 <> 0), 0) as fr_breached,
+         coalesce(sum(n) filter (where created_in and sla & 4 <> 0), 0) as res_met,
+         coalesce(sum(n) filter (where created_in and sla & 8 <> 0), 0) as res_breached
+  from counts where not by_day
+), done as materialized (
+  -- The requests resolved (DONE) in the range: their day and time to resolution. Few, as a
+  -- rule, next to all requests; read by the status index when they are.
+  select (r.resolved_at at time zone $8)::date as day, extract(epoch from r.resolved_at - r.created_at) / 60 as minutes
   from requests r
-  where ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
+  where r.status = 'DONE' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
+    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
     and ($3::uuid is null or r.team_id = $3)
     and (not $4::boolean or r.team_id is null)
-), totals as (
-  select count(*) filter (where created_in) as created,
-         count(*) filter (where closed_in and status = 'DONE') as resolved,
-         count(*) filter (where closed_in and status = 'CANCELED') as canceled,
-         count(*) filter (where status = 'NEW') as open_new,
-         count(*) filter (where status = 'IN_PROGRESS') as open_in_progress,
-         count(*) filter (where created_in and priority = 'LOW') as low,
-         count(*) filter (where created_in and priority = 'NORMAL') as normal,
-         count(*) filter (where created_in and priority = 'HIGH') as high,
-         count(*) filter (where created_in and priority = 'URGENT') as urgent,
-         percentile_cont(0.5) within group (order by extract(epoch from resolved_at - created_at) / 60)
-           filter (where closed_in and status = 'DONE') as resolution_median,
-         percentile_cont(0.9) within group (order by extract(epoch from resolved_at - created_at) / 60)
-           filter (where closed_in and status = 'DONE') as resolution_p90,
-         -- SLA clocks of the requests created in the range that have ended met or breached
-         -- (a clock CANCELED stopped before its due time is neither; API.md, "SLA").
-         count(*) filter (where created_in and first_response_at < sla_first_response_due_at) as fr_met,
-         count(*) filter (where created_in and sla_first_response_due_at <= coalesce(first_response_at,
-           case when status in ('DONE', 'CANCELED') then resolved_at end, $9::timestamptz)) as fr_breached,
-         count(*) filter (where created_in and status = 'DONE' and resolved_at < sla_resolution_due_at) as res_met,
-         count(*) filter (where created_in and sla_resolution_due_at <= coalesce(
-           case when status in ('DONE', 'CANCELED') then resolved_at end, $9::timestamptz)) as res_breached
-  from v
-), first_comment as (
-  -- The first public comment by someone other than the creator, per request created in the range.
-  select cm.request_id, min(cm.created_at) as at
-  from comments cm join v on v.id = cm.request_id
-  where v.created_in and not cm.internal and cm.author_id <> v.created_by
-  group by cm.request_id
-), first_move as (
-  -- The first status change by someone other than the creator.
-  select a.entity_id as request_id, min(a.created_at) as at
-  from audit_logs a join v on v.id = a.entity_id
-  where v.created_in and a.entity_type = 'request' and a.action = 'request.status_changed' and a.actor_id is distinct from v.created_by
-  group by a.entity_id
 ), first_response as (
-  select extract(epoch from least(fc.at, fm.at) - v.created_at) / 60 as minutes
-  from v
-  left join first_comment fc on fc.request_id = v.id
-  left join first_move fm on fm.request_id = v.id
-  where v.created_in and (fc.at is not null or fm.at is not null)
+  -- The first public comment or status change by someone other than the creator, per
+  -- visible request created in the range. Driven from the comments and status changes,
+  -- grouped per request and actor first (one agent's moves of a request count once), so
+  -- that the few requests answered are looked up by key instead of every request scanned.
+  select extract(epoch from min(e.at) - r.created_at) / 60 as minutes
+  from (
+    select x.request_id, x.actor_id, min(x.at) as at
+    from (
+      select cm.request_id, cm.author_id as actor_id, cm.created_at as at from comments cm where not cm.internal
+      union all
+      select a.entity_id, a.actor_id, a.created_at from audit_logs a
+      where a.entity_type = 'request' and a.action = 'request.status_changed'
+    ) x
+    group by x.request_id, x.actor_id
+  ) e
+  join requests r on r.id = e.request_id
+  where e.actor_id is distinct from r.created_by
+    and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
+    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
+    and ($3::uuid is null or r.team_id = $3)
+    and (not $4::boolean or r.team_id is null)
+  group by r.id, r.created_at
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
-    select (created_at at time zone $8)::date as day, 1 as created, 0 as resolved from v where created_in
+    select created_day as day, n as created, 0 as resolved from counts where by_day and created_day is not null
     union all
-    select (resolved_at at time zone $8)::date, 0, 1 from v where closed_in and status = 'DONE'
+    select day, 0, 1 from done
   ) x
   group by day
 ), days as (
   select d::date as day
   from generate_series(($1::timestamptz at time zone $8)::date, (($2::timestamptz - interval '1 microsecond') at time zone $8)::date, interval '1 day') d
 ), teams_seen as (
-  select v.team_id,
-         count(*) filter (where v.created_in) as created,
-         count(*) filter (where v.closed_in and v.status = 'DONE') as resolved,
-         count(*) filter (where v.status in ('NEW', 'IN_PROGRESS')) as open
-  from v group by v.team_id
+  select team_id,
+         coalesce(sum(n) filter (where created_in), 0) as created,
+         coalesce(sum(n) filter (where closed_in and status = 'DONE'), 0) as resolved,
+         coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open
+  from counts where not by_day
+  group by team_id
 ), agents as (
   select u.id, u.full_name,
-         count(*) filter (where v.status in ('NEW', 'IN_PROGRESS')) as open,
-         count(*) filter (where v.closed_in and v.status = 'DONE') as resolved
-  from v join users u on u.id = v.assignee_id
+         coalesce(sum(c.n) filter (where c.status in ('NEW', 'IN_PROGRESS')), 0) as open,
+         coalesce(sum(c.n) filter (where c.closed_in and c.status = 'DONE'), 0) as resolved
+  from counts c join users u on u.id = c.assignee_id
+  where not c.by_day
   group by u.id, u.full_name
 )
 select json_build_object(
@@ -91,10 +127,10 @@ select json_build_object(
     'median_minutes', round((percentile_cont(0.5) within group (order by minutes))::numeric, 1),
     'p90_minutes', round((percentile_cont(0.9) within group (order by minutes))::numeric, 1),
     'sla_met_percent', round(100.0 * t.fr_met / nullif(t.fr_met + t.fr_breached, 0), 1)) from first_response),
-  'resolution', json_build_object(
-    'median_minutes', round(t.resolution_median::numeric, 1),
-    'p90_minutes', round(t.resolution_p90::numeric, 1),
-    'sla_met_percent', round(100.0 * t.res_met / nullif(t.res_met + t.res_breached, 0), 1)),
+  'resolution', (select json_build_object(
+    'median_minutes', round((percentile_cont(0.5) within group (order by minutes))::numeric, 1),
+    'p90_minutes', round((percentile_cont(0.9) within group (order by minutes))::numeric, 1),
+    'sla_met_percent', round(100.0 * t.res_met / nullif(t.res_met + t.res_breached, 0), 1)) from done),
   'by_day', (select coalesce(json_agg(json_build_object('date', to_char(days.day, 'YYYY-MM-DD'),
       'created', coalesce(pd.created, 0), 'resolved', coalesce(pd.resolved, 0)) order by days.day), '[]'::json)
     from days left join per_day pd on pd.day = days.day),
