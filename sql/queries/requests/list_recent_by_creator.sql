@@ -3,7 +3,7 @@
 -- (src/db/requests.ts), so the numbers of the page are planned for each call's values:
 -- for someone with few requests among many, requests_created_by_number; a cached plan
 -- cannot tell the few from the many. Only that part is planned per call: request_page
--- (sql/migrations/0010_request_page.sql) builds the rows with a plan it keeps.
+-- (sql/migrations/0011_request_page.sql) builds the rows with a plan it keeps.
 select * from request_page(array(
   select number from requests
   where created_by = $1 and number < coalesce($2::bigint, 9223372036854775807)

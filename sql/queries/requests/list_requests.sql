@@ -3,7 +3,7 @@
 -- unnamed, so it is planned for each call's values: a filter that is off folds away and
 -- the planner picks the index of the ones that are on. Only the choice of the page's
 -- numbers, from `requests` alone, is planned so; request_page
--- (sql/migrations/0010_request_page.sql) builds the rows with a plan it keeps. (The hot
+-- (sql/migrations/0011_request_page.sql) builds the rows with a plan it keeps. (The hot
 -- shapes have statements of their own with cached plans.)
 -- $1 statuses, $2 priority, $3 only unassigned, $4 assignee, $5 creator, $6 full-text query,
 -- $7 created at or after, $8 created before, $9 after this cursor, $10 limit,
