@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { type AppOptions, createApp } from '../src/app.ts';
-import { loadConfig, poolOptions, type Config } from '../src/config.ts';
+import { loadConfig, poolOptions, serverSettings, type Config } from '../src/config.ts';
 import { connect, type Sql } from '../src/db/index.ts';
+import { applyServerSettings } from '../src/db/login.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
 import type { Services } from '../src/services.ts';
@@ -31,6 +32,11 @@ export function asAppRole(dbUrl: string): string {
   url.username = login.username;
   url.password = login.password;
   return url.toString();
+}
+
+/** The server's timeouts as its login's defaults in this database, as main.ts sets them at start-up. */
+export async function settleServerSettings(fixtures: Sql, config: Config): Promise<void> {
+  await applyServerSettings(fixtures, decodeURIComponent(new URL(asAppRole(SERVER!)).username), serverSettings(config));
 }
 
 /** Creates a fresh, migrated database for one test file; returns its URL. */
@@ -104,6 +110,7 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string,
   const url = dbUrl ?? (await freshDatabase());
   const config = testConfig(env);
   const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
+  await settleServerSettings(db, config);
   const serverDb = connect(asAppRole(url), poolOptions(config));
   const { server, services, worker } = createApp(config, serverDb, opts);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
