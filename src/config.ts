@@ -43,6 +43,9 @@ const EnvSchema = v.object({
   RATE_LIMIT_RPS: v.optional(int(0, 1_000_000), '50'),
   RATE_LIMIT_BURST: v.optional(int(0, 1_000_000), '100'),
   AUTH_FAILURE_LIMIT: v.optional(int(0, 1_000_000), '20'),
+  // Where both limits are counted: postgres (shared by every instance) or memory (each
+  // process its own, so N instances allow N times the limit).
+  RATE_LIMIT_STORE: v.optional(v.picklist(['postgres', 'memory'], 'must be postgres or memory'), 'postgres'),
   DB_POOL_MAX: v.optional(int(1, 1000), '10'),
   // Connections for transactions, beside DB_POOL_MAX's for single statements (src/db/index.ts).
   DB_TX_POOL_MAX: v.optional(int(1, 1000), '5'),
