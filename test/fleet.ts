@@ -46,6 +46,17 @@ function workDir(prefix: string): string {
 
 export interface Pooler { port: number; url(dbUrl: string): string; close(): Promise<void> }
 
+/**
+ * A helper process that does not keep the test process alive (a test file's process ends
+ * when its work does, and a shared PgBouncer is never closed explicitly); it dies with it.
+ */
+function detach(child: ChildProcess): void {
+  child.unref();
+  (child.stdout as unknown as { unref(): void }).unref();
+  (child.stderr as unknown as { unref(): void }).unref();
+  process.once('exit', () => child.kill('SIGKILL'));
+}
+
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => { child.once('exit', () => resolve()); child.kill('SIGTERM'); });
@@ -85,7 +96,7 @@ export async function startPgbouncer(serverUrl: string, logins: string[], { pool
   let output = '';
   child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
   child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
-  process.once('exit', () => child.kill('SIGKILL'));
+  detach(child);
   await listening(port, child, () => output, 'pgbouncer');
   return {
     port,
@@ -132,7 +143,7 @@ ${temp}
   let output = '';
   child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
   child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
-  process.once('exit', () => child.kill('SIGKILL'));
+  detach(child);
   await listening(port, child, () => output, 'nginx');
   return {
     port,
