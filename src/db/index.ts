@@ -99,8 +99,16 @@ export async function query<T extends Row = Row>(db: Tx, name: string, params: u
   if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
   const send = async () => (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   const g = gates.get(db);
-  return g ? g.run(send) : send();
+  return g ? g.run(() => send().catch((err) => (isDeadlock(err) ? send() : Promise.reject(err)))) : send();
 }
+
+/**
+ * A single statement chosen as a deadlock's victim was rolled back whole, so it is sent
+ * once more: a migration that locks two hot tables (a rolling upgrade) otherwise turns a
+ * statement locking them in the other order into a 503. Inside a transaction the whole
+ * transaction is lost, and that is its caller's to answer.
+ */
+const isDeadlock = (err: unknown) => (err as { code?: unknown })?.code === '40P01';
 
 /**
  * Runs the `copy … from stdin` of sql/queries/<name>.sql and gives the stream of its COPY
