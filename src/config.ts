@@ -20,6 +20,8 @@ const int = (min: number, max: number) =>
     v.maxValue(max, `must be at most ${max}`),
   );
 
+const bool = v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true'));
+
 const optionalSecret = v.optional(
   v.pipe(v.string(), v.regex(/^[\x21-\x7e]{16,256}$/, 'must be 16..256 printable ASCII characters without spaces')),
 );
@@ -41,6 +43,9 @@ const EnvSchema = v.object({
   RATE_LIMIT_RPS: v.optional(int(0, 1_000_000), '50'),
   RATE_LIMIT_BURST: v.optional(int(0, 1_000_000), '100'),
   AUTH_FAILURE_LIMIT: v.optional(int(0, 1_000_000), '20'),
+  // Where both limits are counted: postgres (shared by every instance) or memory (each
+  // process its own, so N instances allow N times the limit).
+  RATE_LIMIT_STORE: v.optional(v.picklist(['postgres', 'memory'], 'must be postgres or memory'), 'postgres'),
   DB_POOL_MAX: v.optional(int(1, 1000), '10'),
   // Connections for transactions, beside DB_POOL_MAX's for single statements (src/db/index.ts).
   DB_TX_POOL_MAX: v.optional(int(1, 1000), '5'),
@@ -49,6 +54,9 @@ const EnvSchema = v.object({
   DB_LOCK_TIMEOUT_MS: v.optional(int(1, 3_600_000), '5000'),
   // How long a call waits for a free connection before it is answered 503.
   DB_ACQUIRE_TIMEOUT_MS: v.optional(int(1, 600_000), '2000'),
+  // Named prepared statements (a plan cached per connection). false behind a pooler in
+  // transaction mode, where the next statement may reach a backend that never saw it.
+  DB_PREPARE: v.optional(bool, 'true'),
   // Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges, comma-separated.
   TRUSTED_PROXIES: v.optional(
     v.pipe(
@@ -112,7 +120,7 @@ const EnvSchema = v.object({
   // Attempts in flight at once per endpoint, over every instance.
   WEBHOOK_CONCURRENCY: v.optional(int(1, 100), '4'),
   // true lets endpoints resolve to loopback, private, link-local … addresses (internal targets, tests).
-  WEBHOOK_ALLOW_PRIVATE: v.optional(v.pipe(v.picklist(['true', 'false'], 'must be true or false'), v.transform((s) => s === 'true')), 'false'),
+  WEBHOOK_ALLOW_PRIVATE: v.optional(bool, 'false'),
   // How often each process looks for new events and due attempts.
   WEBHOOK_POLL_MS: v.optional(int(10, 60_000), '250'),
   // How long a claimed attempt is this process's: a process that dies loses its claims after this.
@@ -156,6 +164,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** What src/db/index.ts connect() takes from the configuration. */
 export const poolOptions = (c: Config) => ({
-  max: c.DB_POOL_MAX, txMax: c.DB_TX_POOL_MAX, acquireTimeoutMs: c.DB_ACQUIRE_TIMEOUT_MS,
-  statementTimeoutMs: c.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: c.DB_LOCK_TIMEOUT_MS,
+  max: c.DB_POOL_MAX, txMax: c.DB_TX_POOL_MAX, acquireTimeoutMs: c.DB_ACQUIRE_TIMEOUT_MS, prepare: c.DB_PREPARE,
+});
+
+/** The server's session settings, in milliseconds (src/db/login.ts applies them to its login). */
+export const serverSettings = (c: Config) => ({
+  statement_timeout: c.DB_STATEMENT_TIMEOUT_MS,
+  lock_timeout: c.DB_LOCK_TIMEOUT_MS,
+  idle_in_transaction_session_timeout: 30_000,
 });

@@ -12,14 +12,14 @@ import cluster from 'node:cluster';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig, poolOptions, type Config } from './config.ts';
+import { ConfigError, loadConfig, poolOptions, serverSettings, type Config } from './config.ts';
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { connect, one, type Sql } from './db/index.ts';
-import { auditBypass, issueAppLogin, loginFailed } from './db/login.ts';
+import { applyServerSettings, auditBypass, issueAppLogin, loginFailed, serverSettingsStatements, settingsDiffer } from './db/login.ts';
 import { getUserByEmail, rotateApiKey } from './db/users.ts';
 import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
-import { migrate, migrationStatus, waitForDatabase } from './migrate.ts';
+import { migrate, migrationStatus, refusedConnection, waitForDatabase } from './migrate.ts';
 import { printKeys, seed } from './seed.ts';
 import { hashApiKey, newApiKey } from './users/keys.ts';
 
@@ -54,6 +54,15 @@ function hostOf(url: string): string {
   }
 }
 
+/** The start-up error for a connection the server or a pooler refused, naming what it said. */
+function refused(host: string, err: unknown): Error {
+  const e = err as Error & { code?: string };
+  const hint = e.code === '08P01' && /startup parameter/i.test(e.message)
+    ? ' (a pooler such as PgBouncer refuses startup parameters it does not know: check DATABASE_URL for ?options; README, "Scaling out")'
+    : '';
+  return new Error(`the database at ${host} refused the connection: ${e.message} (SQLSTATE ${e.code})${hint}`, { cause: err });
+}
+
 /** Migrates, once the database answers: it may still be starting (compose, k8s); about a minute, a deadline. */
 async function migrateWhenUp(db: Sql, url: string): Promise<string[]> {
   const host = hostOf(url);
@@ -63,6 +72,7 @@ async function migrateWhenUp(db: Sql, url: string): Promise<string[]> {
     });
     return await migrate(db);
   } catch (err) {
+    if (refusedConnection(err)) throw refused(host, err);
     if (toAppError(err).code === 'database_unavailable') throw new Error(`the database at ${host} did not answer within a minute: ${(err as Error).message}`);
     if ((err as { cause?: { code?: string } }).cause?.code === '42501') {
       throw new Error(`${(err as Error).message} (migrations need the schema's owner or a superuser: set MIGRATION_DATABASE_URL; README, "Database roles")`);
@@ -86,15 +96,49 @@ async function prepare(config: Config, owner: Sql, database: Database): Promise<
 
 /** The server's pool, as DATABASE_URL's login; the migrator issues that login when it cannot log in yet. */
 async function connectServer(config: Config, owner: Sql, database: Database): Promise<Sql> {
+  const user = database.appUrl === database.ownerUrl
+    ? (await one<{ role: string }>(owner, 'system/audit_bypass'))!.role
+    : decodeURIComponent(new URL(database.appUrl).username);
+  // Before the pool's first connection, so that it starts with them.
+  const settled = await settleSettings(config, owner, user);
   const db = connect(database.appUrl, poolOptions(config));
   try {
     await one(db, 'system/ping');
   } catch (err) {
     if (!loginFailed(err)) throw err;
     const done = await issueAppLogin(owner, database.appUrl);
-    log.info(`${done} the server's database login`, { role: decodeURIComponent(new URL(database.appUrl).username) });
+    log.info(`${done} the server's database login`, { role: user });
+    if (!settled) await settleSettings(config, owner, user);
   }
   return db;
+}
+
+/**
+ * The server's timeouts become its login's defaults in this database, so that they hold
+ * through any pooler (which refuses them as startup parameters). False when the login does
+ * not exist yet; a warning with the statements to run when the migrator may not alter it.
+ */
+async function settleSettings(config: Config, owner: Sql, user: string): Promise<boolean> {
+  try {
+    await applyServerSettings(owner, user, serverSettings(config));
+    return true;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '42704') return false; // no such role yet: connectServer issues it
+    if (code !== '42501') throw err;
+    log.warn('the migrator may not set the server login\'s timeouts (it needs CREATEROLE or a superuser): have a superuser run the statements, or the server runs without them', {
+      role: user, statements: await serverSettingsStatements(owner, user, serverSettings(config)),
+    });
+    return true;
+  }
+}
+
+/** A warn line when the sessions the server opens do not have the timeouts it was configured with. */
+async function checkSettings(config: Config, db: Sql): Promise<void> {
+  const differ = await settingsDiffer(db, serverSettings(config));
+  if (Object.keys(differ).length) {
+    log.warn('the server\'s database sessions do not run with the configured timeouts (another instance with other settings, or its login\'s defaults were not set); see README, "Scaling out"', { settings: differ });
+  }
 }
 
 /** A warn line when the server's role could switch the audit log's protection off. */
@@ -203,13 +247,13 @@ async function main(): Promise<void> {
   }
   const database = await locateDatabase(config);
   const { embedded } = database;
-  const oneRole = database.appUrl === database.ownerUrl;
-  const owner = connect(database.ownerUrl, oneRole ? poolOptions(config) : { max: 2, txMax: 2 });
+  const owner = connect(database.ownerUrl, { max: 2, txMax: 2, prepare: config.DB_PREPARE });
   if (command === 'serve') {
     await prepare(config, owner, database);
-    const db = oneRole ? owner : await connectServer(config, owner, database);
-    if (!oneRole) await owner.end({ timeout: 5 });
+    const db = await connectServer(config, owner, database);
+    await owner.end({ timeout: 5 });
     await checkRole(db);
+    await checkSettings(config, db);
     if (config.WEB_CONCURRENCY === 1) return listen(config, db, async () => { await embedded?.close(); });
     await db.end();
     return primary(config, database.appUrl, embedded);

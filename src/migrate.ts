@@ -1,6 +1,7 @@
 // The numbered-SQL migration runner: sql/migrations/NNNN_name.sql, applied in order,
-// each in its own transaction, recorded with a checksum, under an advisory lock so that
-// two runners starting at once apply each file exactly once.
+// each in its own transaction, recorded with a checksum, under a transaction's advisory
+// lock so that two runners starting at once apply each file exactly once, also through
+// a transaction pooler.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -33,46 +34,54 @@ async function ensureTable(sql: Sql): Promise<void> {
   // table is there, and the app's role (0003_roles.sql) may only read it.
   const [{ present }] = await sql`select to_regclass('schema_migrations') is not null as present`;
   if (present) return;
-  await sql.unsafe(`create table if not exists schema_migrations (
-    version integer primary key, name text not null, checksum text not null,
-    applied_at timestamptz not null default now())`);
+  await sql.begin(async (tx) => {
+    // Two runners creating it at once would both pass `if not exists` and one fail on pg_type.
+    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+    await tx.unsafe(`create table if not exists schema_migrations (
+      version integer primary key, name text not null, checksum text not null,
+      applied_at timestamptz not null default now())`);
+  });
 }
 
-/** Applies pending migrations, each in its own transaction; returns the files applied. Refuses an edited, applied file. */
+/**
+ * Applies pending migrations, each in its own transaction; returns the files applied.
+ * Refuses an edited, applied file.
+ *
+ * The lock is a transaction's (pg_advisory_xact_lock), taken first in each file's
+ * transaction, and whether the file is applied is read again under it: a session lock
+ * would belong to whichever backend a transaction pooler lent that statement, and be
+ * neither exclusive nor released. A second runner waits at the lock, then finds the file
+ * applied and moves on, so each file is applied once however many instances start.
+ */
 export async function migrate(sql: Sql, migrations = readMigrations()): Promise<string[]> {
+  await ensureTable(sql);
   const applied: string[] = [];
-  const conn = await sql.reserve();
-  try {
-    // Held for the whole run: a second runner waits here, then finds nothing to do.
-    await conn`select pg_advisory_lock(${LOCK_KEY})`;
-    await ensureTable(conn as unknown as Sql);
-    const done = new Map((await conn`select version, checksum from schema_migrations`).map((r) => [r.version as number, r.checksum as string]));
-    for (const m of migrations) {
-      const checksum = done.get(m.version);
-      if (checksum !== undefined && checksum !== m.checksum) {
+  for (const m of migrations) {
+    const done = await sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+      const [row] = await tx`select checksum from schema_migrations where version = ${m.version}`;
+      if (row && row.checksum !== m.checksum) {
         throw new Error(`migration ${m.file} was changed after it was applied (checksum differs); add a new migration instead of editing it`);
       }
-      if (checksum !== undefined) continue;
-      await conn.unsafe('begin');
+      if (row) return false;
       try {
         // Once 0003_roles.sql has handed the schema to its owner, migrations run as that
         // role, so what they create is the owner's (and granted to the app by default).
-        const [owner] = await conn`select format('set local role %I', r.rolname) as stmt
+        const [owner] = await tx`select format('set local role %I', r.rolname) as stmt
           from pg_class c join pg_roles r on r.oid = c.relowner
           where c.oid = 'schema_migrations'::regclass and r.rolname <> current_user`;
-        if (owner) await conn.unsafe(owner.stmt);
-        await conn.unsafe(m.text);
-        await conn`insert into schema_migrations (version, name, checksum) values (${m.version}, ${m.name}, ${m.checksum})`;
-        await conn.unsafe('commit');
+        if (owner) await tx.unsafe(owner.stmt);
+        // A migration may rewrite a big table: the server login's statement_timeout is
+        // not meant for it (the migrator may be that login when only DATABASE_URL is set).
+        await tx.unsafe('set local statement_timeout = 0');
+        await tx.unsafe(m.text);
+        await tx`insert into schema_migrations (version, name, checksum) values (${m.version}, ${m.name}, ${m.checksum})`;
       } catch (err) {
-        await conn.unsafe('rollback').catch(() => {});
         throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
       }
-      applied.push(m.file);
-    }
-  } finally {
-    await conn`select pg_advisory_unlock(${LOCK_KEY})`.catch(() => {});
-    conn.release();
+      return true;
+    });
+    if (done) applied.push(m.file);
   }
   return applied;
 }
@@ -83,6 +92,17 @@ export interface Patience {
   retryMs?: number;
   /** Told of each failed attempt that will be retried, and how long it has waited so far. */
   onRetry?: (err: unknown, waitedMs: number) => void;
+}
+
+/**
+ * Whether the server (or a pooler in front of it) answered and refused this connection: an
+ * error it sent, such as PgBouncer's "unsupported startup parameter" (08P01) or a wrong
+ * password, which waiting will not cure; unlike a server that is starting up (57P03), shutting
+ * down (57P01) or full (53300), or a connection that never got an answer.
+ */
+export function refusedConnection(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown };
+  return e?.name === 'PostgresError' && !['57P01', '57P03', '53300'].includes(String(e.code));
 }
 
 /** Waits, about a minute by default, until the database at `url` answers (still starting in compose or k8s). */
@@ -96,7 +116,7 @@ export async function waitForDatabase(url: string, { waitMs = 60_000, retryMs = 
       return;
     } catch (err) {
       const waited = Date.now() - started;
-      if (toAppError(err).code !== 'database_unavailable' || waited + retryMs >= waitMs) throw err;
+      if (refusedConnection(err) || toAppError(err).code !== 'database_unavailable' || waited + retryMs >= waitMs) throw err;
       onRetry?.(err, waited);
     } finally {
       await probe.end({ timeout: 1 });

@@ -7,8 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { after, before } from 'node:test';
 import postgres from 'postgres';
 import { type AppOptions, createApp } from '../src/app.ts';
-import { loadConfig, poolOptions, type Config } from '../src/config.ts';
+import { loadConfig, poolOptions, serverSettings, type Config } from '../src/config.ts';
 import { connect, type Sql } from '../src/db/index.ts';
+import { applyServerSettings } from '../src/db/login.ts';
 import { insertUser } from '../src/db/users.ts';
 import { setLogLevel } from '../src/log.ts';
 import type { Services } from '../src/services.ts';
@@ -16,12 +17,40 @@ import { hashApiKey, newApiKey, type Role } from '../src/users/keys.ts';
 import type { Worker } from '../src/worker/index.ts';
 import { checkResponse } from './contract.ts';
 import { databaseUrl } from './db-url.ts';
+import { type Pooler, startNginx, startPgbouncer } from './fleet.ts';
 
 setLogLevel('silent');
 
 const SERVER = process.env.SF_TEST_SERVER;
 const TEMPLATE = process.env.SF_TEST_TEMPLATE;
 const APP_LOGIN = process.env.SF_TEST_APP_URL;
+/**
+ * SF_TEST_VIA_PGBOUNCER=1: every server under test reaches the database through PgBouncer
+ * in transaction mode, with DB_PREPARE=false (the fixtures' own handle stays direct, so
+ * what a test reads back is what PostgreSQL holds). SF_TEST_VIA_NGINX=1: startApp puts
+ * two instances over the same database behind nginx with deploy/nginx.conf, and `url` is
+ * nginx's (test/fleet.ts; .ci/run runs a subset both ways).
+ */
+export const VIA_PGBOUNCER = process.env.SF_TEST_VIA_PGBOUNCER === '1';
+export const VIA_NGINX = process.env.SF_TEST_VIA_NGINX === '1';
+
+let pooler: Promise<Pooler> | undefined;
+/** This test process's PgBouncer, started on first use. */
+export function testPooler(): Promise<Pooler> {
+  if (!SERVER || !APP_LOGIN) throw new Error('run the tests with `make test` (test/run.ts prepares the database)');
+  pooler ??= startPgbouncer(SERVER, [APP_LOGIN]);
+  return pooler;
+}
+
+/** The URL the servers under test connect to for this database: direct, or through this process's PgBouncer. */
+export async function serverUrl(dbUrl: string): Promise<string> {
+  return VIA_PGBOUNCER ? (await testPooler()).url(dbUrl) : dbUrl;
+}
+
+/** The server's timeouts as its login's defaults in this database, as main.ts sets them at start-up. */
+export async function settleServerSettings(fixtures: Sql, config: Config): Promise<void> {
+  await applyServerSettings(fixtures, decodeURIComponent(new URL(asAppRole(SERVER!)).username), serverSettings(config));
+}
 
 /** The same database as this run's login in serviceflow_app: what every server under test connects as. */
 export function asAppRole(dbUrl: string): string {
@@ -51,10 +80,13 @@ export const testConfig = (env: Record<string, string> = {}): Config =>
 
 export interface Reply { status: number; headers: http.IncomingHttpHeaders; body: any; text: string }
 
-export interface Call { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string }
+/** `from`: the local address to call from (any of 127.0.0.0/8 on Linux), to be another client. */
+export interface Call { key?: string; body?: unknown; headers?: Record<string, string>; raw?: string; from?: string }
 
 export interface TestApp {
   url: string;
+  /** Each instance's own address (behind nginx, `url` is nginx's). */
+  instances: string[];
   /** For fixtures and checks, as the database's superuser; the server runs as asAppRole(dbUrl). */
   db: Sql;
   /** The server's own pool, connected as asAppRole(dbUrl). */
@@ -77,7 +109,7 @@ export function request(base: string, method: string, path: string, opts: Call =
   if (opts.body !== undefined) payload = JSON.stringify(opts.body);
   if (payload !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL(path, base), { method, headers, agent: false }, (res) => {
+    const req = http.request(new URL(path, base), { method, headers, agent: false, localAddress: opts.from }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c) => (text += c));
@@ -99,20 +131,43 @@ export function request(base: string, method: string, path: string, opts: Call =
 
 let userCounter = 0;
 
-/** A server on port 0 over its own fresh database (or `dbUrl`), closed after the file's tests; `opts` as createApp's (a clock). */
-export async function startApp(env: Record<string, string> = {}, dbUrl?: string, opts: AppOptions = {}): Promise<TestApp> {
+export interface StartOptions extends AppOptions {
+  /** The PgBouncer the servers connect through (null: directly); default as SF_TEST_VIA_PGBOUNCER says. */
+  pooler?: Pooler | null;
+  /** Instances over the same database behind nginx (deploy/nginx.conf); default 2 with SF_TEST_VIA_NGINX, else none. */
+  behindNginx?: number;
+}
+
+/** A server on port 0 over its own fresh database (or `dbUrl`), closed after the file's tests; `opts` as createApp's (a clock), and where it runs. */
+export async function startApp(env: Record<string, string> = {}, dbUrl?: string, opts: StartOptions = {}): Promise<TestApp> {
+  const { pooler: given, behindNginx = VIA_NGINX ? 2 : 0, ...appOptions } = opts;
   const url = dbUrl ?? (await freshDatabase());
-  const config = testConfig(env);
+  const pooler = given === undefined ? (VIA_PGBOUNCER ? await testPooler() : null) : given;
+  const config = testConfig({ ...(pooler ? { DB_PREPARE: 'false' } : {}), ...env });
   const db = connect(url, { max: 20, applicationName: 'serviceflow-test-fixtures' });
-  const serverDb = connect(asAppRole(url), poolOptions(config));
-  const { server, services, worker } = createApp(config, serverDb, opts);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  // The live-event hub runs as in every server process; the other loops (deliveries, timers,
-  // the bot) only when a test starts them (worker.start() or runNow), so it controls them.
-  worker.start(['live-events']);
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await settleServerSettings(db, config);
+  const target = asAppRole(pooler ? pooler.url(url) : url);
+  // Behind nginx, several instances; the test sees the first one's services and worker. The
+  // authentication cache is off there: the suite's "stops working at once" holds on the
+  // instance that made the change, and the next call may reach another one, which is
+  // promised within a second (API.md), tested on its own (test/balancing.test.ts).
+  const count = Math.max(behindNginx, 1);
+  const instances: (ReturnType<typeof createApp> & { serverDb: Sql; base: string })[] = [];
+  for (let i = 0; i < count; i++) {
+    const serverDb = connect(target, poolOptions(config));
+    const app = createApp(config, serverDb, behindNginx ? { authTtlMs: 0, ...appOptions } : appOptions);
+    await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+    // The live-event hub runs as in every server process; the other loops (deliveries, timers,
+    // the bot) only when a test starts them (worker.start() or runNow), so it controls them.
+    app.worker.start(['live-events']);
+    instances.push({ ...app, serverDb, base: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` });
+  }
+  const proxy = behindNginx ? await startNginx(instances.map((i) => i.base)) : undefined;
+  const base = proxy?.base ?? instances[0].base;
+  const [{ serverDb, services, worker }] = instances;
   return {
     url: base,
+    instances: instances.map((i) => i.base),
     db,
     serverDb,
     dbUrl: url,
@@ -128,11 +183,15 @@ export async function startApp(env: Record<string, string> = {}, dbUrl?: string,
       return { id: row!.id, key, email };
     },
     async close() {
-      services.live.close();
-      await worker.stop(5000);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await Promise.all([db.end({ timeout: 5 }), serverDb.end({ timeout: 5 })]);
+      await proxy?.close();
+      await Promise.all(instances.map(async ({ server, services, worker, serverDb }) => {
+        services.live.close();
+        await worker.stop(5000);
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await serverDb.end({ timeout: 5 });
+      }));
+      await db.end({ timeout: 5 });
     },
   };
 }
@@ -162,11 +221,13 @@ export interface Proc { base: string; child: ChildProcess; exited: Promise<numbe
  * serving as asAppRole(url); pass MIGRATION_DATABASE_URL (even '') to choose otherwise.
  */
 export async function spawnServer(env: Record<string, string>): Promise<Proc> {
-  const roles = env.DATABASE_URL && !('MIGRATION_DATABASE_URL' in env)
-    ? { MIGRATION_DATABASE_URL: env.DATABASE_URL, DATABASE_URL: asAppRole(env.DATABASE_URL) }
+  const via = env.DATABASE_URL ? await serverUrl(env.DATABASE_URL) : undefined;
+  const roles = via && !('MIGRATION_DATABASE_URL' in env)
+    ? { MIGRATION_DATABASE_URL: via, DATABASE_URL: asAppRole(via) }
     : {};
+  const pooled = VIA_PGBOUNCER ? { DB_PREPARE: 'false' } : {};
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...env, ...roles },
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', ...pooled, ...env, ...roles },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -89,7 +89,9 @@ export function poolUse(db: Sql): { statements: Gate; transactions: Gate } | und
  * Runs sql/queries/<name>.sql with positional parameters as a named prepared statement,
  * whose plan PostgreSQL caches. `replan` sends it unnamed instead, so it is planned for
  * the values of each call: for the filter statements written as `$n is null or …`,
- * where one cached plan could not know which filters are on. On the pool (not inside a
+ * where one cached plan could not know which filters are on. A pool connected with
+ * `prepare: false` (DB_PREPARE=false) sends every statement unnamed, these included:
+ * postgres.js's own option wins over the per-call one. On the pool (not inside a
  * transaction) the call first waits its turn at the pool's gate.
  */
 export async function query<T extends Row = Row>(db: Tx, name: string, params: unknown[] = [], replan = false): Promise<T[]> {
@@ -97,8 +99,16 @@ export async function query<T extends Row = Row>(db: Tx, name: string, params: u
   if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
   const send = async () => (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   const g = gates.get(db);
-  return g ? g.run(send) : send();
+  return g ? g.run(() => send().catch((err) => (isDeadlock(err) ? send() : Promise.reject(err)))) : send();
 }
+
+/**
+ * A single statement chosen as a deadlock's victim was rolled back whole, so it is sent
+ * once more: a migration that locks two hot tables (a rolling upgrade) otherwise turns a
+ * statement locking them in the other order into a 503. Inside a transaction the whole
+ * transaction is lost, and that is its caller's to answer.
+ */
+const isDeadlock = (err: unknown) => (err as { code?: unknown })?.code === '40P01';
 
 /**
  * Runs the `copy … from stdin` of sql/queries/<name>.sql and gives the stream of its COPY
@@ -146,8 +156,13 @@ export interface ConnectOptions {
   txMax?: number;
   /** How long a call waits for a free connection before it is refused with 503. */
   acquireTimeoutMs?: number;
-  statementTimeoutMs?: number;
-  lockTimeoutMs?: number;
+  /**
+   * Named prepared statements (default true). false for a pooler in transaction mode: a
+   * statement prepared on one backend is unknown to the next, and postgres.js even sends
+   * BEGIN and COMMIT as named statements, so a COMMIT could fail on a backend that never
+   * saw it while the transaction's work was rolled back elsewhere.
+   */
+  prepare?: boolean;
   applicationName?: string;
 }
 
@@ -165,12 +180,11 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
     backoff: (retries: number) => Math.min(0.25, 0.02 * 2 ** retries),
     onnotice: () => {},
     types: idempotentTypes,
-    connection: {
-      application_name: opts.applicationName ?? 'serviceflow',
-      statement_timeout: opts.statementTimeoutMs ?? 15_000,
-      lock_timeout: opts.lockTimeoutMs ?? 5_000,
-      idle_in_transaction_session_timeout: 30_000,
-    },
+    prepare: opts.prepare ?? true,
+    // The one startup parameter PgBouncer keeps track of; it refuses any other (such as
+    // statement_timeout), so the server's timeouts are its login's defaults instead
+    // (src/db/login.ts, applyServerSettings).
+    connection: { application_name: opts.applicationName ?? 'serviceflow' },
   };
   // max_pipeline is an option of postgres.js that its type declarations leave out, hence
   // the casts: 0 sends a statement only to an idle connection, 1 is what begin needs.

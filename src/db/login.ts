@@ -40,3 +40,36 @@ export async function issueAppLogin(owner: Sql, url: string): Promise<'created' 
   if (!role?.member) await owner.unsafe(ddl.grant_role);
   return 'updated';
 }
+
+export interface ServerSettings { statement_timeout: number; lock_timeout: number; idle_in_transaction_session_timeout: number }
+
+/** The statements that make `settings` the defaults of the login `user` in this database. */
+export async function serverSettingsStatements(db: Tx, user: string, settings: ServerSettings): Promise<string[]> {
+  const ddl = (await one<Record<keyof ServerSettings, string>>(db, 'system/server_settings_ddl', [
+    user, settings.statement_timeout, settings.lock_timeout, settings.idle_in_transaction_session_timeout,
+  ]))!;
+  return Object.values(ddl);
+}
+
+/**
+ * Writes `settings` as the defaults of the login `user` in this database (ALTER ROLE … IN
+ * DATABASE … SET): the sessions it opens from then on start with them. Needs a superuser or
+ * CREATEROLE; without, it throws 42501 and the caller says what to run instead.
+ */
+export async function applyServerSettings(owner: Sql, user: string, settings: ServerSettings): Promise<void> {
+  await owner.begin(async (tx) => {
+    // Two instances starting at once would update the same catalog row ("tuple concurrently updated").
+    await one(tx, 'system/lock_server_settings');
+    for (const statement of await serverSettingsStatements(tx, user, settings)) await tx.unsafe(statement);
+  });
+}
+
+/** The settings that differ between what this session runs with and `wanted`. */
+export async function settingsDiffer(db: Tx, wanted: ServerSettings): Promise<Partial<Record<keyof ServerSettings, { wanted: number; actual: number }>>> {
+  const actual = (await one<ServerSettings>(db, 'system/server_settings'))!;
+  const differ: Partial<Record<keyof ServerSettings, { wanted: number; actual: number }>> = {};
+  for (const name of Object.keys(wanted) as (keyof ServerSettings)[]) {
+    if (actual[name] !== wanted[name]) differ[name] = { wanted: wanted[name], actual: actual[name] };
+  }
+  return differ;
+}

@@ -1,51 +1,104 @@
-// In-process rate limits. Each instance keeps its own buckets (see README, "Scaling out").
-// Time comes from the injected clock (src/clock.ts).
+// Rate limits: a token bucket per key, and failed authentications per client address in a
+// sliding minute. Counted in PostgreSQL by default, so that every instance behind a load
+// balancer shares them (RATE_LIMIT_STORE=postgres, sql/migrations/0010_shared_limits.sql),
+// or in this process (memory: N instances allow N times the limit). Time comes from the
+// injected clock (src/clock.ts).
 import type { Clock } from '../clock.ts';
+import type { Sql } from '../db/index.ts';
+import { countAuthFailures, recordAuthFailure, takeToken } from '../db/limits.ts';
 
-/** Token buckets: `rps` tokens a second up to `burst`. rps 0 turns the limit off. */
-export function tokenBuckets(rps: number, burst: number, clock: Clock) {
-  const buckets = new Map<string, { tokens: number; at: number }>();
+export interface Take { ok: boolean; remaining: number; resetSeconds: number; retryAfter: number }
+
+export interface Buckets {
+  enabled: boolean;
+  /** Takes one token; answers what the RateLimit-* headers need. */
+  take(key: string): Promise<Take>;
+}
+
+export interface Failures {
+  /** Seconds until this address may try again, or 0 when it may now. */
+  blockedFor(ip: string): Promise<number>;
+  record(ip: string): Promise<void>;
+}
+
+const AUTH_WINDOW_MS = 60_000;
+
+/** What a bucket holding `tokens` after a take tells the caller. */
+function answer(ok: boolean, tokens: number, rps: number, capacity: number): Take {
+  return {
+    ok,
+    remaining: Math.floor(tokens),
+    resetSeconds: Math.ceil((capacity - tokens) / rps),
+    retryAfter: ok ? 0 : Math.max(1, Math.ceil((1 - tokens) / rps)),
+  };
+}
+
+/** `rps` tokens a second up to `burst`, shared through PostgreSQL: one statement a request. rps 0 turns the limit off. */
+export function sharedBuckets(db: Sql, rps: number, burst: number, clock: Clock): Buckets {
   const capacity = Math.max(burst, 1);
-  let sweepAt = clock.now() + 60_000;
   return {
     enabled: rps > 0,
-    /** Takes one token; answers what the RateLimit-* headers need. */
-    take(key: string, now = clock.now()): { ok: boolean; remaining: number; resetSeconds: number; retryAfter: number } {
-      if (now > sweepAt) {
-        // Full buckets carry no information: drop them so the map stays small.
-        for (const [k, b] of buckets) if (b.tokens + ((now - b.at) / 1000) * rps >= capacity) buckets.delete(k);
-        sweepAt = now + 60_000;
-      }
-      const b = buckets.get(key) ?? { tokens: capacity, at: now };
-      b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * rps);
-      b.at = now;
-      const ok = b.tokens >= 1;
-      if (ok) b.tokens -= 1;
-      buckets.set(key, b);
-      return {
-        ok,
-        remaining: Math.floor(b.tokens),
-        resetSeconds: Math.ceil((capacity - b.tokens) / rps),
-        retryAfter: ok ? 0 : Math.max(1, Math.ceil((1 - b.tokens) / rps)),
-      };
+    async take(key) {
+      const { ok, tokens } = await takeToken(db, key, rps, capacity, clock.now());
+      return answer(ok, tokens, rps, capacity);
     },
   };
 }
 
-/** Failed authentications per IP in a sliding minute; `limit` 0 turns it off. */
-export function failureWindow(limit: number, clock: Clock, windowMs = 60_000) {
+/** Token buckets in this process. */
+export function tokenBuckets(rps: number, burst: number, clock: Clock): Buckets {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  const capacity = Math.max(burst, 1);
+  let sweepAt = clock.now() + 60_000;
+  const takeNow = (key: string): Take => {
+    const now = clock.now();
+    if (now > sweepAt) {
+      // Full buckets carry no information: drop them so the map stays small.
+      for (const [k, b] of buckets) if (b.tokens + ((now - b.at) / 1000) * rps >= capacity) buckets.delete(k);
+      sweepAt = now + 60_000;
+    }
+    const b = buckets.get(key) ?? { tokens: capacity, at: now };
+    b.tokens = Math.min(capacity, b.tokens + ((now - b.at) / 1000) * rps);
+    b.at = now;
+    const ok = b.tokens >= 1;
+    if (ok) b.tokens -= 1;
+    buckets.set(key, b);
+    return answer(ok, b.tokens, rps, capacity);
+  };
+  return { enabled: rps > 0, take: async (key) => takeNow(key) };
+}
+
+/** Failed authentications per address in a sliding minute, shared through PostgreSQL; `limit` 0 turns it off. */
+export function sharedFailureWindow(db: Sql, limit: number, clock: Clock, windowMs = AUTH_WINDOW_MS): Failures {
+  return {
+    async blockedFor(ip) {
+      if (limit === 0) return 0;
+      const now = clock.now();
+      const { n, oldest } = await countAuthFailures(db, ip, now, windowMs);
+      return n >= limit ? Math.max(1, Math.ceil((Number(oldest) + windowMs - now) / 1000)) : 0;
+    },
+    async record(ip) {
+      if (limit === 0) return;
+      await recordAuthFailure(db, ip, clock.now(), windowMs, limit);
+    },
+  };
+}
+
+/** Failed authentications per address in a sliding minute, in this process. */
+export function failureWindow(limit: number, clock: Clock, windowMs = AUTH_WINDOW_MS): Failures {
   const hits = new Map<string, number[]>();
   const recent = (ip: string, now: number) => (hits.get(ip) ?? []).filter((t) => now - t < windowMs);
   return {
-    /** Seconds until this IP may try again, or 0 when it may now. */
-    blockedFor(ip: string, now = clock.now()): number {
+    async blockedFor(ip) {
       if (limit === 0) return 0;
+      const now = clock.now();
       const list = recent(ip, now);
       if (list.length === 0) hits.delete(ip);
       return list.length >= limit ? Math.max(1, Math.ceil((list[0] + windowMs - now) / 1000)) : 0;
     },
-    record(ip: string, now = clock.now()): void {
+    async record(ip) {
       if (limit === 0) return;
+      const now = clock.now();
       const list = recent(ip, now);
       list.push(now);
       hits.set(ip, list.slice(-limit));

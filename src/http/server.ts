@@ -9,7 +9,7 @@ import { type AuthMode, extractKey, type Authenticator } from './auth.ts';
 import { readBody } from './body.ts';
 import { clientAddress, trustedProxies } from './client.ts';
 import { type Ctx, JSON_CONTENT_TYPE, type Res, type Services } from './context.ts';
-import { failureWindow, tokenBuckets } from './limits.ts';
+import { failureWindow, sharedBuckets, sharedFailureWindow, tokenBuckets } from './limits.ts';
 import { compile, type Compiled, match } from './router.ts';
 import { secretEquals } from '../users/keys.ts';
 
@@ -80,8 +80,13 @@ function drained(res: http.ServerResponse): Promise<boolean> {
 export function createServer(routeDefs: RouteDef[], services: Services, auth: Authenticator): http.Server {
   const routes = compile(routeDefs);
   const { config, metrics } = services;
-  const buckets = tokenBuckets(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST, services.clock);
-  const failures = failureWindow(config.AUTH_FAILURE_LIMIT, services.clock);
+  const shared = config.RATE_LIMIT_STORE === 'postgres';
+  const buckets = shared
+    ? sharedBuckets(services.db, config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST, services.clock)
+    : tokenBuckets(config.RATE_LIMIT_RPS, config.RATE_LIMIT_BURST, services.clock);
+  const failures = shared
+    ? sharedFailureWindow(services.db, config.AUTH_FAILURE_LIMIT, services.clock)
+    : failureWindow(config.AUTH_FAILURE_LIMIT, services.clock);
   const proxies = trustedProxies(config.TRUSTED_PROXIES);
 
   /** Step 1: what no route may see — too many headers, an ambiguous repeated header. */
@@ -121,9 +126,9 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     ctx.actor = key === undefined ? null : await auth.authenticate(key);
     if (ctx.actor) return;
     metrics.authFailure(key === undefined ? 'missing' : 'invalid');
-    const wait = failures.blockedFor(ctx.ip);
+    const wait = await failures.blockedFor(ctx.ip);
     if (wait > 0) throw tooManyFailures(wait);
-    failures.record(ctx.ip);
+    await failures.record(ctx.ip);
     if (key === undefined) throw new AppError('missing_api_key', 'send your API key in the X-API-Key header');
     throw new AppError('invalid_api_key', 'the API key is not valid');
   }
@@ -133,13 +138,13 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
    * from an address over the failure limit. Whether an admin exists already is the
    * bootstrap operation's to say (src/users/actions.ts).
    */
-  function checkBootstrapKey(ctx: Ctx, given: string): void {
-    const wait = failures.blockedFor(ctx.ip);
+  async function checkBootstrapKey(ctx: Ctx, given: string): Promise<void> {
+    const wait = await failures.blockedFor(ctx.ip);
     if (wait > 0) throw tooManyFailures(wait);
     const expected = config.ADMIN_BOOTSTRAP_KEY;
     if (!expected) throw new AppError('bootstrap_closed', 'bootstrap is disabled on this server (ADMIN_BOOTSTRAP_KEY is unset)');
     if (!secretEquals(given, expected)) {
-      failures.record(ctx.ip);
+      await failures.record(ctx.ip);
       metrics.authFailure('bootstrap');
       throw new AppError('invalid_bootstrap_key', 'the bootstrap key is not valid');
     }
@@ -147,9 +152,9 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
   }
 
   /** Step 4: the caller's share (per key, or per address before authentication). */
-  function rateLimit(ctx: Ctx): Record<string, string> {
+  async function rateLimit(ctx: Ctx): Promise<Record<string, string>> {
     if (!buckets.enabled) return {};
-    const r = buckets.take(ctx.actor ? `user:${ctx.actor.id}` : `ip:${ctx.ip}`);
+    const r = await buckets.take(ctx.actor ? `user:${ctx.actor.id}` : `ip:${ctx.ip}`);
     const headers = {
       'RateLimit-Limit': String(config.RATE_LIMIT_BURST),
       'RateLimit-Remaining': String(r.remaining),
@@ -167,7 +172,7 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     if (req.method === 'OPTIONS' && cors['Access-Control-Allow-Origin'] && req.headers['access-control-request-method']) return PREFLIGHT;
     const r = route(ctx);
     await authenticate(ctx, r.auth);
-    if (r.auth !== 'public') Object.assign(headers, rateLimit(ctx));
+    if (r.auth !== 'public') Object.assign(headers, await rateLimit(ctx));
     // Step 5: the body, checked before any handler sees it (src/http/body.ts), unless the
     // route streams it itself.
     if (r.body === 'raw') ctx.stream = req;

@@ -19,6 +19,7 @@ import { databaseUrl } from '../db-url.ts';
 import { type Extra, reportsScenarios, streamsScenario } from './extra.ts';
 import { benchAttachments } from './attachments.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
+import { scaleoutBench } from './scaleout.ts';
 import { type WebhookBench, webhookLines, webhookScenario, webhookTargets } from './webhooks.ts';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
@@ -32,7 +33,9 @@ const HOOK_CONCURRENCY = Number(process.env.WEBHOOK_CONCURRENCY || 4);
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
 // BENCH_ONLY=attachments: only the attachment transfers (test/bench/attachments.ts).
 const ONLY = process.env.BENCH_ONLY || undefined;
-if (ONLY !== undefined && !['attachments', 'webhooks', 'streams'].includes(ONLY)) throw new Error(`BENCH_ONLY must be attachments, webhooks or streams (or unset), not ${ONLY}`);
+// BENCH_ONLY=prepare or limits: the cost of DB_PREPARE=false and of shared limits (test/bench/scaleout.ts).
+const ONLY_CHOICES = ['attachments', 'webhooks', 'streams', 'prepare', 'limits'];
+if (ONLY !== undefined && !ONLY_CHOICES.includes(ONLY)) throw new Error(`BENCH_ONLY must be one of ${ONLY_CHOICES.join(', ')} (or unset), not ${ONLY}`);
 
 interface Server { base: string; child: ChildProcess }
 
@@ -192,6 +195,14 @@ async function streamsOnly() {
 async function main() {
   if (process.env.BENCH_ONLY === 'webhooks') return webhooksOnly();
   if (process.env.BENCH_ONLY === 'streams') return streamsOnly();
+  if (ONLY === 'prepare' || ONLY === 'limits') {
+    const database = await benchDatabase();
+    try {
+      return await scaleoutBench(ONLY, { dbUrl: database.dbUrl, startServer, stopServer, load, api, progress, durationS: DURATION });
+    } finally {
+      await database.drop();
+    }
+  }
   const results: Result[] = [];
   let cluster: EmbeddedCluster | undefined;
   const given = process.env.DATABASE_URL || process.env.DATABASE_URL_POSTGRES;
