@@ -57,7 +57,7 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
   await ensureTable(sql);
   const applied: string[] = [];
   for (const m of migrations) {
-    const done = await sql.begin(async (tx) => {
+    const done = await retryLostLocks(() => sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
       const [row] = await tx`select checksum from schema_migrations where version = ${m.version}`;
       if (row && row.checksum !== m.checksum) {
@@ -80,10 +80,27 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
         throw new Error(`migration ${m.file} failed: ${(err as Error).message}`, { cause: err });
       }
       return true;
-    });
+    }));
     if (done) applied.push(m.file);
   }
   return applied;
+}
+
+/**
+ * A migration altering tables that the running instances write (a rolling upgrade) may be
+ * chosen as a deadlock's victim, or run out of lock_timeout, against their statements. Its
+ * transaction was rolled back whole, so it is tried again, a few times, a little later each.
+ */
+async function retryLostLocks<T>(attempt: () => Promise<T>, tries = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      const code = (err as { cause?: { code?: string } }).cause?.code;
+      if (i >= tries || (code !== '40P01' && code !== '55P03')) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * i));
+    }
+  }
 }
 
 export interface Patience {

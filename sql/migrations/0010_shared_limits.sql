@@ -12,13 +12,13 @@
 -- skew between instances can only make the limit stricter for a moment, never looser.
 
 -- A token bucket per key ('user:<id>', or 'ip:<address>' before authentication).
--- `ok`: whether the last take found a token, for the statement that took it to return.
+-- `taken`: how many tokens the last take got, for the statement that took them to return.
 create unlogged table rate_limit_buckets (
   key     text primary key,
   tokens  double precision not null,
   at      bigint not null,
-  ok      boolean not null
-) with (fillfactor = 70); -- room for HOT updates: the row is rewritten on every request
+  taken   integer not null
+) with (fillfactor = 70); -- room for HOT updates: the row is rewritten on every take
 
 -- The tokens in a bucket at `now`: `rps` a second since `at`, at most `capacity`.
 create function rate_limit_buckets__refill(tokens double precision, at bigint, now bigint, rps double precision, capacity double precision)

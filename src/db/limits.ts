@@ -1,8 +1,8 @@
 // One typed function per statement in sql/queries/limits (the shared limits, 0010_shared_limits.sql).
 import { one, query, type Tx } from './index.ts';
 
-export const takeToken = async (db: Tx, key: string, rps: number, capacity: number, now: number) =>
-  (await one<{ tokens: number; ok: boolean }>(db, 'limits/take_token', [key, rps, capacity, now]))!;
+export const takeTokens = async (db: Tx, key: string, rps: number, capacity: number, now: number, most: number) =>
+  (await one<{ tokens: number; taken: number }>(db, 'limits/take_token', [key, rps, capacity, now, most]))!;
 
 export const countAuthFailures = async (db: Tx, ip: string, now: number, windowMs: number) =>
   (await one<{ n: number; oldest: string | null }>(db, 'limits/count_auth_failures', [ip, now, windowMs]))!;

@@ -5,7 +5,7 @@
 // injected clock (src/clock.ts).
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/index.ts';
-import { countAuthFailures, recordAuthFailure, takeToken } from '../db/limits.ts';
+import { countAuthFailures, recordAuthFailure, takeTokens } from '../db/limits.ts';
 
 export interface Take { ok: boolean; remaining: number; resetSeconds: number; retryAfter: number }
 
@@ -33,14 +33,54 @@ function answer(ok: boolean, tokens: number, rps: number, capacity: number): Tak
   };
 }
 
-/** `rps` tokens a second up to `burst`, shared through PostgreSQL: one statement a request. rps 0 turns the limit off. */
+/**
+ * `rps` tokens a second up to `burst`, shared through PostgreSQL. rps 0 turns the limit off.
+ *
+ * One statement takes a token for a request; for a busy key it takes a few more at once
+ * (a tenth of the rate, at most 10), which this instance hands to that key's next requests
+ * for as long as they would have taken to refill, and the key's requests that arrive while
+ * a take is on its way wait for it rather than send their own. Tokens are taken from the
+ * shared bucket before they are used, so a key never gets more than its limit, however
+ * many instances serve it; a token an instance took and did not use in time is dropped
+ * (the limit is a little stricter for a moment). Under a rate or burst of 20 every request
+ * takes its own.
+ */
 export function sharedBuckets(db: Sql, rps: number, burst: number, clock: Clock): Buckets {
   const capacity = Math.max(burst, 1);
+  const lease = Math.max(1, Math.min(10, Math.floor(Math.min(rps, capacity) / 10)));
+  const leaseMs = (lease / Math.max(rps, 1)) * 1000;
+  const held = new Map<string, { left: number; tokens: number; until: number }>();
+  const inFlight = new Map<string, Promise<{ tokens: number; taken: number }>>();
+  let sweepAt = clock.now() + 60_000;
+  const fromHeld = (key: string, now: number): Take | undefined => {
+    const h = held.get(key);
+    if (!h || h.left <= 0 || now >= h.until) return undefined;
+    h.left--;
+    return answer(true, h.tokens + h.left, rps, capacity);
+  };
   return {
     enabled: rps > 0,
     async take(key) {
-      const { ok, tokens } = await takeToken(db, key, rps, capacity, clock.now());
-      return answer(ok, tokens, rps, capacity);
+      for (;;) {
+        const now = clock.now();
+        if (now > sweepAt) {
+          for (const [k, h] of held) if (h.until <= now) held.delete(k);
+          sweepAt = now + 60_000;
+        }
+        const local = fromHeld(key, now);
+        if (local) return local;
+        const pending = inFlight.get(key);
+        if (pending) {
+          const { tokens, taken } = await pending;
+          if (taken === 0) return answer(false, tokens, rps, capacity); // refused for all who waited
+          continue; // its spare tokens, unless the others who waited used them first
+        }
+        const taking = takeTokens(db, key, rps, capacity, now, lease).finally(() => inFlight.delete(key));
+        inFlight.set(key, taking);
+        const { tokens, taken } = await taking;
+        if (taken > 1) held.set(key, { left: taken - 1, tokens, until: now + leaseMs });
+        return answer(taken >= 1, tokens + Math.max(taken - 1, 0), rps, capacity);
+      }
     },
   };
 }
