@@ -38,17 +38,18 @@ function answer(ok: boolean, tokens: number, rps: number, capacity: number): Tak
  *
  * One statement takes a token for a request; for a busy key it takes a few more at once
  * (a tenth of the rate, at most 10), which this instance hands to that key's next requests
- * for as long as they would have taken to refill, and the key's requests that arrive while
+ * for as long as they would have taken to refill (50 ms at least), and the key's requests that arrive while
  * a take is on its way wait for it rather than send their own. Tokens are taken from the
- * shared bucket before they are used, so a key never gets more than its limit, however
- * many instances serve it; a token an instance took and did not use in time is dropped
- * (the limit is a little stricter for a moment). Under a rate or burst of 20 every request
- * takes its own.
+ * shared bucket before they are used, so over time a key never gets more than its rate,
+ * however many instances serve it (a burst at most 9 a busy instance over `burst`); a token
+ * an instance took and did not use in time is dropped (the limit is a little stricter for a
+ * moment). Under a rate or burst of 20 every request takes its own.
  */
 export function sharedBuckets(db: Sql, rps: number, burst: number, clock: Clock): Buckets {
   const capacity = Math.max(burst, 1);
   const lease = Math.max(1, Math.min(10, Math.floor(Math.min(rps, capacity) / 10)));
-  const leaseMs = (lease / Math.max(rps, 1)) * 1000;
+  // At least 50 ms, or at a high rate the spare tokens would expire before the next request.
+  const leaseMs = Math.max(50, (lease / Math.max(rps, 1)) * 1000);
   const held = new Map<string, { left: number; tokens: number; until: number }>();
   const inFlight = new Map<string, Promise<{ tokens: number; taken: number }>>();
   let sweepAt = clock.now() + 60_000;
