@@ -37,6 +37,17 @@ async function listening(port: number, child: ChildProcess, output: () => string
   }
 }
 
+/** Starts Debian's `name` with `args` and waits until it listens on `port`; its last output goes into any error. */
+async function start(name: string, args: string[], port: number): Promise<ChildProcess> {
+  const child = spawn(bin(name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
+  child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
+  detach(child);
+  await listening(port, child, () => output, name);
+  return child;
+}
+
 /** A directory another user can read (PgBouncer runs as postgres when we are root). */
 function workDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -93,12 +104,7 @@ export async function startPgbouncer(serverUrl: string, logins: string[], { pool
     .replace(/^default_pool_size = .*$/m, `default_pool_size = ${poolSize}`);
   fs.writeFileSync(path.join(dir, 'pgbouncer.ini'), ini, { mode: 0o644 });
   const args = process.getuid?.() === 0 ? ['-u', 'postgres', path.join(dir, 'pgbouncer.ini')] : [path.join(dir, 'pgbouncer.ini')];
-  const child = spawn(bin('pgbouncer'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
-  child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
-  detach(child);
-  await listening(port, child, () => output, 'pgbouncer');
+  const child = await start('pgbouncer', args, port);
   return {
     port,
     url(dbUrl) {
@@ -140,12 +146,7 @@ ${temp}
   include ${path.join(dir, 'serviceflow.conf')};
 }
 `);
-  const child = spawn(bin('nginx'), ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (c) => (output = (output + c).slice(-4000)));
-  child.stderr!.on('data', (c) => (output = (output + c).slice(-4000)));
-  detach(child);
-  await listening(port, child, () => output, 'nginx');
+  const child = await start('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf')], port);
   return {
     port,
     base: `http://127.0.0.1:${port}`,
