@@ -345,6 +345,10 @@ async function viewRequest(ref) {
   const again = debounce(() => refresh().catch(() => {}), 150);
   listen(main, (e) => {
     if (e.data?.request?.id !== r.id) return;
+    // The event of a change this view already shows (its own, painted from the answer):
+    // fetching and painting it again would wipe what the user sees now, such as the
+    // refusal of the next thing they tried, or race their move to another page.
+    if (e.type.startsWith('request.') && e.data.request.updated_at === r.updated_at) return;
     if (e.actor && e.actor.id !== state.me.id) updated.replaceChildren(`Updated by ${e.actor.full_name} `, when(e.created_at), '.');
     again();
   });
