@@ -142,6 +142,12 @@ const createLoad = (key: string) => ({
   requests: [{ method: 'POST' as const, path: '/requests', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }],
 });
 
+/** The bench's ADMIN, made with the bootstrap key the server was started with; its API key. */
+async function bootstrapAdmin(base: string, bootstrap: string): Promise<string> {
+  const r = await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) });
+  return (await r.json()).api_key as string;
+}
+
 /** BENCH_ONLY=webhooks: creates without, then with, an endpoint subscribed to everything. */
 async function webhooksOnly() {
   const database = await benchDatabase();
@@ -150,7 +156,7 @@ async function webhooksOnly() {
   const server = await startServer({ DATABASE_URL: database.dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap, WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_CONCURRENCY: String(HOOK_CONCURRENCY) });
   try {
     const base = server.base;
-    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const admin = await bootstrapAdmin(base, bootstrap);
     const emp = await api(base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' });
     progress('create without a webhook endpoint: ServiceFlow');
     const create = await load('create', base, createLoad(emp.api_key));
@@ -180,7 +186,7 @@ async function streamsOnly() {
   const server = await startServer({ DATABASE_URL: database.dbUrl, LOG_LEVEL: 'warn', ADMIN_BOOTSTRAP_KEY: bootstrap });
   try {
     const base = server.base;
-    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const admin = await bootstrapAdmin(base, bootstrap);
     const emp = await api(base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' });
     if (WARMUP > 0) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP, ...createLoad(emp.api_key) } as autocannon.Options);
     const targets = await streamsScenario(base, admin, emp.api_key, DURATION, CONNECTIONS);
@@ -193,12 +199,12 @@ async function streamsOnly() {
 }
 
 async function main() {
-  if (process.env.BENCH_ONLY === 'webhooks') return webhooksOnly();
-  if (process.env.BENCH_ONLY === 'streams') return streamsOnly();
+  if (ONLY === 'webhooks') return webhooksOnly();
+  if (ONLY === 'streams') return streamsOnly();
   if (ONLY === 'prepare' || ONLY === 'limits') {
     const database = await benchDatabase();
     try {
-      return await scaleoutBench(ONLY, { dbUrl: database.dbUrl, startServer, stopServer, load, api, progress, durationS: DURATION });
+      return await scaleoutBench(ONLY, { dbUrl: database.dbUrl, startServer, bootstrapAdmin, stopServer, load, api, progress, durationS: DURATION });
     } finally {
       await database.drop();
     }
@@ -228,7 +234,7 @@ async function main() {
     const base = server.base;
     if (ONLY === 'attachments') return await benchAttachments({ base, pid: server.child.pid!, bootstrap });
     progress('seeding users through the API');
-    const admin = (await fetch(`${base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key as string;
+    const admin = await bootstrapAdmin(base, bootstrap);
     const agent = await api(base, 'POST', '/users', admin, { email: 'bench-agent@example.com', full_name: 'Bench Agent', role: 'AGENT' });
     const employees = await Promise.all(Array.from({ length: 20 }, (_, i) => api(base, 'POST', '/users', admin, { email: `bench-emp${i}@example.com`, full_name: `Employee ${i}` })));
     // Twenty teams; the agent is in two of them (issue 14: an agent's list in 2 of 20 teams).

@@ -24,6 +24,7 @@ interface Measured { scenario: string; rps: number; p50: number; p99: number; no
 export interface ScaleoutHarness {
   dbUrl: string;
   startServer(env: Record<string, string>): Promise<{ base: string; child: ChildProcess }>;
+  bootstrapAdmin(base: string, bootstrap: string): Promise<string>;
   stopServer(s: { base: string; child: ChildProcess }): Promise<void>;
   load(name: string, base: string, opts: Partial<autocannon.Options>): Promise<Measured>;
   api(base: string, method: string, p: string, key: string | null, body?: unknown): Promise<any>;
@@ -54,7 +55,7 @@ export async function scaleoutBench(only: 'prepare' | 'limits', h: ScaleoutHarne
   let emp: string;
   let agent: string;
   try {
-    admin = (await fetch(`${first.base}/users`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Bootstrap-Key': bootstrap }, body: JSON.stringify({ email: 'bench-admin@example.com', full_name: 'Bench Admin' }) }).then((r) => r.json())).api_key;
+    admin = await h.bootstrapAdmin(first.base, bootstrap);
     emp = (await h.api(first.base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' })).api_key;
     agent = (await h.api(first.base, 'POST', '/users', admin, { email: 'bench-agent@example.com', full_name: 'Agent', role: 'AGENT' })).api_key;
     h.progress('seeding 2 000 requests');
