@@ -3,14 +3,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EVENT_TYPES } from '../src/events.ts';
-import { problem, useApp, type TestApp } from './helpers.ts';
+import { problem, startApp, useApp, type TestApp } from './helpers.ts';
 
 const BOOTSTRAP = 'bootstrap-key-for-tests-0123456789';
 
 /**
  * Every event after `cursor`, page by page; returns them and the cursor to poll with next.
- * An event shows once every older transaction in the cluster has ended, and the test
- * files run in parallel on one cluster: `atLeast` polls (bounded) until that many arrived.
+ * An event shows once every older transaction of its database has ended (a test's own
+ * transaction, or an upload still streaming in): `atLeast` polls (bounded) until that
+ * many arrived.
  */
 async function drain(app: TestApp, key: string, cursor: string | null = null, extra = '', atLeast = 0) {
   let got = await drainOnce(app, key, cursor, extra);
@@ -179,6 +180,27 @@ describe('the event outbox', () => {
     } finally {
       await a`rollback`.catch(() => {});
       a.release();
+    }
+  });
+
+  test('a transaction left open in another database of the same server holds nothing back here', async () => {
+    const admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE');
+    const [{ n: written }] = await app().db`select count(*)::int as n from events`;
+    const cursor = (await drain(app(), admin.key, null, '', written)).cursor;
+    const elsewhere = await startApp(); // its own database, on the same server
+    const holder = await elsewhere.db.reserve();
+    try {
+      await holder`begin`;
+      await holder`select pg_current_xact_id()`; // it has an xid, older than the next write here
+      const created = await app().call('POST', '/requests', { key: emp.key, body: { title: 'not held back' } });
+      // Still open over there: the event shows here all the same (before 0013 it waited).
+      const { items } = await drain(app(), admin.key, cursor, '', 1);
+      assert.deepEqual(items.map((e) => e.data.request?.id), [created.body.id]);
+    } finally {
+      await holder`rollback`.catch(() => {});
+      holder.release();
+      await elsewhere.close();
     }
   });
 

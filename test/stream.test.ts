@@ -164,8 +164,8 @@ describe('the event stream', () => {
 
   test('a new stream starts after the newest event, however many there are', async () => {
     for (let i = 0; i < 12; i++) await app().call('POST', '/requests', { key: emp.key, body: { title: `before ${i}` } });
-    // An event shows once every older transaction in the cluster has ended (other test
-    // files run beside this one): wait until the last one is visible, then open.
+    // An event shows once every older transaction of this database has ended: wait until
+    // the last one is visible, then open.
     for (let i = 0; i < 100; i++) {
       const page = await app().call('GET', '/events?type=request.created&limit=100', { key: admin.key });
       let items = page.body.items; let cursor = page.body.next_cursor;

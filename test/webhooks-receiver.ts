@@ -39,7 +39,7 @@ export async function receiver(answer: (n: number, r: Received) => Answer = () =
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  // 30 s: an event waits for every older transaction in the cluster (the xmin-safe cursor), which other test files share.
+  // 30 s, generous for a loaded machine: an event waits for every older transaction of its database (the event cursor).
   const until = async (what: string, ok: () => boolean, ms = 30_000) => {
     for (const end = Date.now() + ms; !ok();) {
       if (Date.now() > end) throw new Error(`timed out waiting until ${what} (received ${got.length})`);

@@ -1,4 +1,4 @@
--- The fan-out: events after the cursor, below the oldest transaction still running (as
+-- The fan-out: events after the cursor, below the horizon of transactions still running (as
 -- GET /events reads them, sql/queries/events/list_events.sql), become one delivery for
 -- each active endpoint that receives them (webhook_receives), and the cursor moves past
 -- them, all in this one statement. The cursor row is locked SKIP LOCKED: while one
@@ -13,7 +13,7 @@ with c as (
     select e.id, e.xid, e.seq, e.type, e.data, e.created_at
     from events e
     where (e.xid, e.seq) > (c.xid, c.seq)
-      and e.xid < pg_snapshot_xmin(pg_current_snapshot())
+      and e.xid < (select event_horizon())
     order by e.xid, e.seq
     limit $1
   ) e
