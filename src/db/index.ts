@@ -35,6 +35,9 @@ function loadQueries(): Map<string, string> {
 
 const QUERIES = loadQueries();
 
+/** Pools connected with `prepare: false`, and their transactions and reserved sessions (see `query`). */
+const unnamedSessions = new WeakSet<object>();
+
 /**
  * A counting gate: at most `size` holders, the rest wait in order, each for at most
  * `waitMs`; a wait that runs out is 503 database_unavailable, so a saturated pool answers
@@ -91,11 +94,15 @@ export function poolUse(db: Sql): { statements: Gate; transactions: Gate } | und
  * the values of each call: for the filter statements written as `$n is null or …`,
  * where one cached plan could not know which filters are on. A pool connected with
  * `prepare: false` (DB_PREPARE=false) sends every statement unnamed, these included:
- * postgres.js's own option wins over the per-call one. On the pool (not inside a
- * transaction) the call first waits its turn at the pool's gate.
+ * postgres.js's own option wins over the per-call one. Such a pool, its transactions and
+ * its reserved sessions send `<name>.unnamed.sql` instead where one exists: the same
+ * statement inside a function whose plan the backend keeps across calls (and across a
+ * pooler's clients), where the statement itself would be planned on every call
+ * (sql/migrations/0014_kept_plans.sql). On the pool (not inside a transaction) the call
+ * first waits its turn at the pool's gate.
  */
 export async function query<T extends Row = Row>(db: Tx, name: string, params: unknown[] = [], replan = false): Promise<T[]> {
-  const text = QUERIES.get(name);
+  const text = (unnamedSessions.has(db) && QUERIES.get(`${name}.unnamed`)) || QUERIES.get(name);
   if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
   const send = async () => (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   const g = gates.get(db);
@@ -191,7 +198,11 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
   const statements = postgres(url, { ...common, max, ...({ max_pipeline: 0 } as object) });
   const transactions = postgres(url, { ...common, max: txMax, ...({ max_pipeline: 1 } as object) });
   const txGate = gate(txMax, waitMs);
-  const begin = ((...args: unknown[]) => txGate.run(() => (transactions.begin as (...a: unknown[]) => Promise<unknown>)(...args))) as Sql['begin'];
+  const unnamed = opts.prepare === false;
+  const marked = (args: unknown[]) => (unnamed
+    ? args.map((a) => (typeof a === 'function' ? (tx: object) => { unnamedSessions.add(tx); return a(tx); } : a))
+    : args);
+  const begin = ((...args: unknown[]) => txGate.run(() => (transactions.begin as (...a: unknown[]) => Promise<unknown>)(...marked(args)))) as Sql['begin'];
   // A reserved session holds its permit until released.
   const reserveHeld = (async () => {
     let release!: () => void;
@@ -200,6 +211,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
     await new Promise<void>((ready, fail) => {
       txGate.run(async () => { conn = await transactions.reserve(); ready(); await held; }).catch(fail);
     });
+    if (unnamed) unnamedSessions.add(conn);
     const done = conn.release;
     conn.release = () => { done(); release(); };
     return conn;
@@ -207,6 +219,7 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
   const endStatements = statements.end;
   const end = async (o?: { timeout?: number }) => { await Promise.all([endStatements(o), transactions.end(o)]); };
   const db = Object.assign(statements, { begin, reserve: reserveHeld, end }) as Sql;
+  if (unnamed) unnamedSessions.add(db);
   gates.set(db, gate(max, waitMs));
   gates.set(begin, txGate);
   return db;

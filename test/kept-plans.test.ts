@@ -1,0 +1,81 @@
+// DB_PREPARE=false (a transaction pooler): the hot statements go as their `.unnamed.sql`
+// twins, functions whose plans the backend keeps (sql/migrations/0014_kept_plans.sql). A
+// twin must answer and write exactly what its statement does.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connect, type Sql } from '../src/db/index.ts';
+import { getRequest, getRequestByPublicId, insertRequest } from '../src/db/requests.ts';
+import { useApp } from './helpers.ts';
+
+/** A row or document with what differs between two creates (ids, numbers, instants) masked. */
+function masked(x: unknown): unknown {
+  return JSON.parse(JSON.stringify(x, (_k, v) => (typeof v === 'string'
+    ? v.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+      .replace(/REQ-\d+/g, 'REQ-n').replace(/\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:\d\d)/g, '<time>')
+    : v)));
+}
+
+describe('statements sent unnamed (DB_PREPARE=false)', () => {
+  const app = useApp();
+  let named: Sql; let unnamed: Sql;
+  before(() => {
+    named = connect(app().dbUrl, { max: 2 });
+    unnamed = connect(app().dbUrl, { max: 2, prepare: false });
+  });
+  after(async () => { await named.end(); await unnamed.end(); });
+
+  test('a request read by id or public_id is the same either way, on the pool and in a transaction', async () => {
+    const admin = await app().user('ADMIN');
+    const team = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'Kept' } })).body;
+    const plain = (await app().call('POST', '/requests', { key: admin.key, body: { title: 'Plain "one" \\ </script> 😀' } })).body;
+    const teamed = (await app().call('POST', '/requests', { key: admin.key, body: { title: 'Teamed', team_id: team.id, priority: 'HIGH' } })).body;
+    await app().call('POST', `/requests/${teamed.id}/comments`, { key: admin.key, body: { body: 'noted' } });
+    for (const r of [plain, teamed]) {
+      const want = await getRequest(named, r.id);
+      assert.ok(want);
+      assert.deepEqual(await getRequest(unnamed, r.id), want);
+      assert.deepEqual(await getRequestByPublicId(unnamed, r.public_id), want);
+      assert.deepEqual(await unnamed.begin((tx) => getRequest(tx, r.id)), want);
+    }
+    assert.equal(await getRequest(unnamed, '00000000-0000-4000-8000-000000000000'), undefined);
+  });
+
+  test('the twin is what an unnamed pool sends, and only that pool', async () => {
+    const admin = await app().user('ADMIN');
+    const r = (await app().call('POST', '/requests', { key: admin.key, body: { title: 'Which one' } })).body;
+    // With the function gone (inside a transaction rolled back), the twin fails and the
+    // statement itself does not.
+    const without = async (db: Sql) => {
+      let got: unknown;
+      await db.begin(async (tx) => {
+        await tx`drop function request_by_id(uuid)`;
+        got = await getRequest(tx, r.id).then((row) => row?.id, (err: { code?: string }) => err.code);
+        throw new Error('roll back');
+      }).catch(() => {});
+      return got;
+    };
+    assert.equal(await without(unnamed), '42883');
+    assert.equal(await without(named), r.id);
+  });
+
+  test('a request filed either way writes the same request, audit row and event', async () => {
+    const admin = await app().user('ADMIN');
+    const team = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'Filed' } })).body;
+    for (const teamId of [null, team.id]) {
+      const input = { title: 'Filed, "twice"', description: 'line\nbreak', priority: 'URGENT', team_id: teamId };
+      const audit = ['req-kept', '203.0.113.7', 'kept/1.0'] as const;
+      const a = await insertRequest(named, input, admin.id, audit);
+      const b = await unnamed.begin((tx) => insertRequest(tx, input, admin.id, audit));
+      assert.ok(a && b && a.id !== b.id);
+      assert.deepEqual(masked(b), masked(a));
+      const written = async (id: string) => ({
+        audit: await app().db`select actor_id, action, entity_type, changes, request_id, ip, user_agent from audit_logs where entity_id = ${id}`,
+        events: await app().db`select type, actor_id, data from events where request_id = ${id}`,
+      });
+      const [wa, wb] = [await written(a.id), await written(b.id)];
+      assert.equal(wa.audit.length, 1);
+      assert.equal(wa.events.length, 1);
+      assert.deepEqual(masked(wb), masked(wa));
+    }
+  });
+});
