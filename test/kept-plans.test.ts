@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect, type Sql } from '../src/db/index.ts';
-import { getRequest, getRequestByPublicId, insertRequest } from '../src/db/requests.ts';
+import { getRequest, getRequestByPublicId, insertRequest, listRequests, type RequestFilter } from '../src/db/requests.ts';
 import { useApp } from './helpers.ts';
 
 /** A row or document with what differs between two creates (ids, numbers, instants) masked. */
@@ -38,6 +38,36 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
       assert.deepEqual(await unnamed.begin((tx) => getRequest(tx, r.id)), want);
     }
     assert.equal(await getRequest(unnamed, '00000000-0000-4000-8000-000000000000'), undefined);
+  });
+
+  test('the list of everything and the queue give the same pages either way, for every visibility', async () => {
+    const admin = await app().user('ADMIN');
+    const agent = await app().user('AGENT');
+    const team = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'Lists' } })).body;
+    await app().call('PUT', `/teams/${team.id}/members/${agent.id}`, { key: admin.key });
+    const other = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'Elsewhere' } })).body;
+    for (let i = 0; i < 9; i++) {
+      const r = (await app().call('POST', '/requests', { key: admin.key, body: { title: `list ${i}`, team_id: [null, team.id, other.id][i % 3] } })).body;
+      // Some taken, some assigned while still NEW: neither is in the queue.
+      if (i % 4 === 0) await app().call('POST', `/requests/${r.id}/take`, { key: admin.key });
+      if (i % 4 === 1) assert.equal((await app().call('PATCH', `/requests/${r.id}/assignee`, { key: admin.key, body: { assignee_id: admin.id } })).status, 200);
+    }
+    const base: RequestFilter = {
+      statuses: null, priority: null, unassigned: false, assignee: null, creator: null, q: null, createdAfter: null,
+      createdBefore: null, teams: null, noTeam: false, visible: { all: true, teams: [], actor: admin.id }, after: null, limit: 4,
+    };
+    const shapes: RequestFilter[] = [base, { ...base, statuses: ['NEW'], unassigned: true }];
+    const scopes = [base.visible, { all: false, teams: [team.id], actor: agent.id }, { all: false, teams: [], actor: agent.id }];
+    for (const shape of shapes) for (const visible of scopes) {
+      let after: string | null = null;
+      for (let page = 0; page < 4; page++) {
+        const f: RequestFilter = { ...shape, visible, after };
+        const want = await listRequests(named, f);
+        assert.deepEqual(await listRequests(unnamed, f), want, `page ${page} of ${JSON.stringify({ ...shape, visible })}`);
+        if (want.length < 4) break;
+        after = want.at(-1)!.seq;
+      }
+    }
   });
 
   test('the twin is what an unnamed pool sends, and only that pool', async () => {
