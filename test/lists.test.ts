@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
 import { query } from '../src/db/index.ts';
-import { problem, useApp } from './helpers.ts';
+import { problem, startApp, useApp } from './helpers.ts';
 
 describe('listing requests', () => {
   const app = useApp();
@@ -171,6 +171,49 @@ describe('keyset pagination', () => {
         await reserved.unsafe('deallocate all; reset plan_cache_mode').catch(() => {});
         reserved.release();
       }
+    }
+  });
+
+  test('a hot list keeps its cached plan on a long-lived connection while the table grows sixfold', async () => {
+    // From 10 000 rows, where the estimate of the statement's constant inner limit (1000)
+    // caps its cost (sql/queries/requests/list_recent.sql); a smaller table still grows it.
+    const grown = await startApp();
+    try {
+      const emp = await grown.user('EMPLOYEE');
+      const add = (n: number) => grown.db`insert into requests (title, created_by) select 'grow ' || i, ${emp.id}::uuid from generate_series(1, ${n}) as i`;
+      await add(10000);
+      await grown.db`analyze requests`;
+      const reserved = await grown.db.reserve();
+      try {
+        const calls = [['list_recent', [null, 51, false, '{}', emp.id]], ['list_queue', [null, 51, false, '{}']]] as const;
+        const run = async () => { for (let i = 0; i < 10; i++) for (const [file, params] of calls) await query(reserved, `requests/${file}`, [...params]); };
+        const plans = async () => {
+          const out: Record<string, { generic: number; custom: number }> = {};
+          for (const [file] of calls) {
+            const text = fs.readFileSync(`sql/queries/requests/${file}.sql`, 'utf8');
+            const [ps] = await reserved`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement = ${text}`;
+            out[file] = ps as unknown as { generic: number; custom: number };
+          }
+          return out;
+        };
+        await reserved.unsafe('deallocate all');
+        await run();
+        const before = await plans();
+        await add(50000);
+        await grown.db`analyze requests`; // re-costs the cached plans
+        await run();
+        const after = await plans();
+        for (const [file] of calls) {
+          // Planned per call again, the custom plans would keep adding up after the ANALYZE.
+          assert.equal(after[file].custom, before[file].custom, `${file}: ${JSON.stringify({ before: before[file], after: after[file] })}`);
+          assert.equal(after[file].generic, before[file].generic + 10, file);
+        }
+      } finally {
+        await reserved.unsafe('deallocate all').catch(() => {});
+        reserved.release();
+      }
+    } finally {
+      await grown.close();
     }
   });
 });

@@ -44,6 +44,9 @@ export interface RequestFilter {
   after: string | null; limit: number;
 }
 
+/** The most rows one call of listRequests returns (the CSV export's page). */
+export const MAX_PAGE = 1000;
+
 /**
  * The hot shapes have statements of their own: everything and the queue with one cached
  * plan each; one person's list planned per call, since how many requests that person has
@@ -51,6 +54,8 @@ export interface RequestFilter {
  * per call, for the filters that are on.
  */
 export function listRequests(db: Tx, f: RequestFilter): Promise<RequestDoc[]> {
+  // list_recent.sql and list_queue.sql stop at 1000 rows a call (why: in the file).
+  if (f.limit > MAX_PAGE) throw new Error(`a page of at most ${MAX_PAGE} rows, not ${f.limit}`);
   const v = f.visible;
   const only = (extra: boolean) => extra && !f.priority && !f.assignee && !f.q && !f.createdAfter && !f.createdBefore && !f.teams && !f.noTeam;
   if (only(!f.statuses && !f.unassigned)) {

@@ -9,7 +9,7 @@ import { parse } from '../validation.ts';
 import { actorOf, type Ctx, json, queryObject, type Res } from './context.ts';
 
 const CsvQuery = v.omit(ListRequestsQuery, ['limit', 'cursor']);
-const PAGE = 1000;
+const PAGE = 1000; // the most a list call returns (MAX_PAGE, src/db/requests.ts)
 
 /**
  * GET /requests.csv — every row the same filters and visibility as GET /requests would
