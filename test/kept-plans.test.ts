@@ -2,8 +2,9 @@
 // twins, functions whose plans the backend keeps (sql/migrations/0014_kept_plans.sql). A
 // twin must answer and write exactly what its statement does.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { connect, type Sql } from '../src/db/index.ts';
+import { connect, statementFor, type Sql } from '../src/db/index.ts';
 import { getRequest, getRequestByPublicId, insertRequest, listRequests, type RequestFilter } from '../src/db/requests.ts';
 import { useApp } from './helpers.ts';
 
@@ -86,6 +87,22 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
     };
     assert.equal(await without(unnamed), '42883');
     assert.equal(await without(named), r.id);
+  });
+
+  test('every session of an unnamed pool sends the twins: the pool, its transactions (either form) and reserved sessions', async () => {
+    const names = ['requests/get_request', 'requests/get_request_by_public_id', 'requests/insert_request', 'requests/list_recent', 'requests/list_queue'];
+    const sent = (db: Parameters<typeof statementFor>[0]) => names.map((n) => statementFor(db, n));
+    const twins = names.map((n) => fs.readFileSync(`sql/queries/${n}.unnamed.sql`, 'utf8'));
+    const plain = names.map((n) => fs.readFileSync(`sql/queries/${n}.sql`, 'utf8'));
+    assert.deepEqual(sent(unnamed), twins, 'the pool');
+    assert.deepEqual(await unnamed.begin(async (tx) => sent(tx)), twins, 'begin(fn)');
+    assert.deepEqual(await unnamed.begin('isolation level repeatable read', async (tx) => sent(tx)), twins, 'begin(options, fn)');
+    const reserved = await unnamed.reserve();
+    try { assert.deepEqual(sent(reserved), twins, 'a reserved session'); } finally { reserved.release(); }
+    assert.deepEqual(sent(named), plain, 'a pool with named statements');
+    assert.deepEqual(await named.begin(async (tx) => sent(tx)), plain, 'its transactions');
+    // A statement without a twin is sent as it is.
+    assert.equal(statementFor(unnamed, 'requests/update_request'), fs.readFileSync('sql/queries/requests/update_request.sql', 'utf8'));
   });
 
   test('a request filed either way writes the same request, audit row and event', async () => {

@@ -10,7 +10,11 @@
 -- backend's database never changes); every other running xid, including one that ended
 -- after the snapshot was taken, counts as ours. Transactions at or past the snapshot's
 -- xmax are not listed in it, so the horizon is at most xmax; and never past the reader's
--- own transaction, whose uncommitted events it could see.
+-- own transaction, whose uncommitted events it could see. (A backend without a database
+-- has a NULL datid and counts as ours too.) pg_stat_activity is read once per transaction
+-- and kept: call this in a transaction's first read of it, as every reader does (the
+-- hub, GET /events and the webhook fan-out are single statements; the Telegram notifier
+-- reads the events first), so a backend slot reused since cannot be misattributed.
 --
 -- STABLE: it reads the calling statement's snapshot (pg_current_snapshot() is the active
 -- one), the snapshot the events are read with. Call it as `(select event_horizon())` so it
@@ -23,7 +27,7 @@ language sql stable as $$
     select coalesce(array_agg(a.backend_xid), '{}') as xids
     from pg_stat_activity a
     where a.backend_xid is not null
-      and a.datid is distinct from (select oid from pg_database where datname = current_database())
+      and a.datid <> (select oid from pg_database where datname = current_database())
   )
   select least(
     coalesce((select min(x) from pg_snapshot_xip(snap.s) x where xid(x) <> all (elsewhere.xids)), pg_snapshot_xmax(snap.s)),

@@ -102,11 +102,17 @@ export function poolUse(db: Sql): { statements: Gate; transactions: Gate } | und
  * first waits its turn at the pool's gate.
  */
 export async function query<T extends Row = Row>(db: Tx, name: string, params: unknown[] = [], replan = false): Promise<T[]> {
-  const text = (unnamedSessions.has(db) && QUERIES.get(`${name}.unnamed`)) || QUERIES.get(name);
-  if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
+  const text = statementFor(db, name);
   const send = async () => (await db.unsafe(text, params as postgres.ParameterOrJSON<never>[], { prepare: !replan })) as unknown as T[];
   const g = gates.get(db);
   return g ? g.run(() => send().catch((err) => (isDeadlock(err) ? send() : Promise.reject(err)))) : send();
+}
+
+/** The text `query` sends on `db` for sql/queries/<name>.sql (its `.unnamed.sql` twin on an unnamed pool). */
+export function statementFor(db: Tx, name: string): string {
+  const text = (unnamedSessions.has(db) && QUERIES.get(`${name}.unnamed`)) || QUERIES.get(name);
+  if (text === undefined) throw new Error(`no query file sql/queries/${name}.sql`);
+  return text;
 }
 
 /**

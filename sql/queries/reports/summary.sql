@@ -7,9 +7,7 @@
 --
 -- Cost (docs/benchmarks.md): the visible requests are read once, in `counts`, and folded
 -- there into a few hundred groups that every count is summed from, rather than copied into
--- a CTE and scanned again per figure. The caller runs it with a work_mem that lets those
--- groups be hashed (src/db/reports.ts): the planner cannot know how few they are, and
--- sorting 200 000 rows to group them took twice as long. The percentiles read only the rows they concern: the
+-- a CTE and scanned again per figure. The percentiles read only the rows they concern: the
 -- requests resolved in the range (`done`) and the comments and status changes that may be
 -- first responses (`first_response`).
 with counts as materialized (
