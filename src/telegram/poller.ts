@@ -101,8 +101,9 @@ export function createPoller(services: Services, api: BotApi, sent: () => void):
       const end = () => polling.abort();
       signal.addEventListener('abort', end, { once: true });
       stopping.signal.addEventListener('abort', end, { once: true });
+      let renewing: Promise<void> = Promise.resolve();
       const heartbeat = setInterval(() => {
-        acquireLease(db, holder, leaseMs)
+        renewing = acquireLease(db, holder, leaseMs)
           .then((still) => { if (still === undefined) { log.warn('telegram poller: lease lost', { holder }); end(); } })
           .catch(() => {}); // the database is away: the lease runs out, and advanceOffset refuses what this instance would handle
       }, Math.round(leaseMs / 3));
@@ -110,6 +111,9 @@ export function createPoller(services: Services, api: BotApi, sent: () => void):
         await poll(Number(from), polling.signal);
       } finally {
         clearInterval(heartbeat);
+        // A renewal still in flight would take the lease again after the release below (it
+        // runs on another connection): wait for it first.
+        await renewing;
         signal.removeEventListener('abort', end);
         stopping.signal.removeEventListener('abort', end);
         if (stopping.signal.aborted) await releaseLease(db, holder).catch(() => {});
