@@ -168,7 +168,11 @@ describe('the console as a workspace', () => {
     const r = await file(emmy, 'Keyboard missing keys', { team_id: team.IT, priority: 'HIGH' });
     const page = await open(ada, `#/request/${r.public_id}`);
     await page.getByRole('heading', { name: `${r.public_id} · Keyboard missing keys` }).waitFor();
-    assert.deepEqual(await page.getByLabel('Assign to').locator('option').allTextContents(), ['Nobody', 'Ada Admin', 'Alan Agent', 'Bea Agent'], 'IT members and admins');
+    // The card draws again once the team's members have come: wait for that (bounded).
+    const assignees = () => page.getByLabel('Assign to').locator('option').allTextContents();
+    const eligible = ['Nobody', 'Ada Admin', 'Alan Agent', 'Bea Agent'];
+    for (let i = 0; i < 50 && JSON.stringify(await assignees()) !== JSON.stringify(eligible); i++) await page.waitForTimeout(100);
+    assert.deepEqual(await assignees(), eligible, 'IT members and admins');
     await page.getByLabel('Assign to').selectOption({ label: 'Alan Agent' });
     await page.getByRole('button', { name: 'Assign', exact: true }).click();
     await page.getByText('assignee Alan Agent').waitFor();
@@ -357,15 +361,10 @@ describe('the console as a workspace', () => {
     await page.keyboard.press('Escape');
     await help.waitFor({ state: 'detached' });
 
-    // Known flake (the closing note of issue 19, 2026-12-01):
-    // about one run in four, right after the help dialog closes, this first `/` changes
-    // nothing (the hash stays, the focus is on body, no dialog is left). Until that is
-    // understood the key is pressed once more if the list has not come; a `/` that never
-    // works still fails here.
+    // At once, as a quick user would: the dialog is closed (hidden) but still holds the
+    // focus until the next frame, and `/` must work there too (src/web/keys.js).
     await page.keyboard.press('/');
-    const list = page.getByRole('heading', { name: 'All requests' });
-    if (!(await list.waitFor({ timeout: 2000 }).then(() => true, () => false))) await page.keyboard.press('/');
-    await list.waitFor();
+    await page.getByRole('heading', { name: 'All requests' }).waitFor();
     await page.waitForFunction(() => (document.activeElement as HTMLInputElement)?.type === 'search');
     await page.keyboard.type('nj?');
     assert.equal(await page.getByLabel('Search').inputValue(), 'nj?', 'typed, not obeyed');
