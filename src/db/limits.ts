@@ -1,6 +1,9 @@
 // One typed function per statement in sql/queries/limits (the shared limits, 0010_shared_limits.sql).
 import { one, query, type Tx } from './index.ts';
 
+/** The sliding window the failed-authentication limit counts in. */
+export const AUTH_WINDOW_MS = 60_000;
+
 export const takeTokens = async (db: Tx, key: string, rps: number, capacity: number, now: number, most: number) =>
   (await one<{ tokens: number; taken: number }>(db, 'limits/take_token', [key, rps, capacity, now, most]))!;
 

@@ -5,7 +5,7 @@
 // injected clock (src/clock.ts).
 import type { Clock } from '../clock.ts';
 import type { Sql } from '../db/index.ts';
-import { countAuthFailures, recordAuthFailure, takeTokens } from '../db/limits.ts';
+import { AUTH_WINDOW_MS, countAuthFailures, recordAuthFailure, takeTokens } from '../db/limits.ts';
 
 export interface Take { ok: boolean; remaining: number; resetSeconds: number; retryAfter: number }
 
@@ -20,8 +20,6 @@ export interface Failures {
   blockedFor(ip: string): Promise<number>;
   record(ip: string): Promise<void>;
 }
-
-const AUTH_WINDOW_MS = 60_000;
 
 /** What a bucket holding `tokens` after a take tells the caller. */
 function answer(ok: boolean, tokens: number, rps: number, capacity: number): Take {

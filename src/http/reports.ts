@@ -1,6 +1,7 @@
 // GET /requests.csv and GET /reports/summary (API.md, "Reports"): parse, call the workflow
 // or the report SQL, shape the answer. Named after their route, like every handler.
 import * as v from 'valibot';
+import { MAX_PAGE } from '../db/requests.ts';
 import { listRequests } from '../requests/actions.ts';
 import { ListRequestsQuery } from '../requests/schemas.ts';
 import { summary, SummaryQuery } from '../reports/actions.ts';
@@ -9,7 +10,7 @@ import { parse } from '../validation.ts';
 import { actorOf, type Ctx, json, queryObject, type Res } from './context.ts';
 
 const CsvQuery = v.omit(ListRequestsQuery, ['limit', 'cursor']);
-const PAGE = 1000; // the most a list call returns (MAX_PAGE, src/db/requests.ts)
+const PAGE = MAX_PAGE; // a page as large as a list call returns
 
 /**
  * GET /requests.csv — every row the same filters and visibility as GET /requests would

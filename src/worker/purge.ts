@@ -3,7 +3,7 @@
 // when several instances run them.
 import { purgeEvents } from '../db/events.ts';
 import { purgeIdempotencyKeys } from '../db/idempotency.ts';
-import { purgeLimits } from '../db/limits.ts';
+import { AUTH_WINDOW_MS, purgeLimits } from '../db/limits.ts';
 import type { Loop } from './index.ts';
 
 export const purge: Loop = {
@@ -15,7 +15,7 @@ export const purge: Loop = {
     if (config.RATE_LIMIT_STORE === 'postgres') {
       // A bucket untouched this long is full again, so forgetting it changes nothing.
       const refillMs = config.RATE_LIMIT_RPS > 0 ? (Math.max(config.RATE_LIMIT_BURST, 1) / config.RATE_LIMIT_RPS) * 1000 : 0;
-      await purgeLimits(db, clock.now(), Math.max(3_600_000, refillMs), 60_000);
+      await purgeLimits(db, clock.now(), Math.max(3_600_000, refillMs), AUTH_WINDOW_MS);
     }
   },
 };
