@@ -166,7 +166,10 @@ describe('the web console', () => {
     await page.getByRole('button', { name: 'Copy key' }).waitFor();
     // A role change asks first; "Cancel" leaves the role as it was.
     await page.getByLabel('Role of Nina New').selectOption('ADMIN');
-    await page.getByRole('dialog', { name: 'Make Nina New ADMIN?' }).getByRole('button', { name: 'Cancel' }).click();
+    const askRole = page.getByRole('dialog', { name: 'Make Nina New ADMIN?' });
+    await askRole.getByRole('button', { name: 'Cancel' }).click();
+    // The dialog's close event, a task after the click, puts the role back in the same turn.
+    await askRole.waitFor({ state: 'detached' });
     assert.equal(await page.getByLabel('Role of Nina New').inputValue(), 'AGENT');
     assert.equal((await app.call('GET', '/users/me', { key })).body.role, 'AGENT');
     await page.getByLabel('Role of Nina New').selectOption('EMPLOYEE');
