@@ -43,7 +43,7 @@ export interface Res {
    */
   stream?: {
     contentType: string;
-    write: (out: { write(text: string): boolean; drained(): Promise<void>; backlog(): number }, closed: AbortSignal) => Promise<void>;
+    write: (out: { write(text: string | Uint8Array): boolean; drained(): Promise<void>; backlog(): number }, closed: AbortSignal) => Promise<void>;
   };
   /**
    * Bytes sent as they come (a download): `body` is called only when the bytes are

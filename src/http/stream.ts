@@ -28,13 +28,16 @@ export function sseMessage(e: EventRow): string {
   return m;
 }
 
-const adminTexts = new WeakMap<readonly EventRow[], string>();
-/** The messages of a batch that `actor` may see, as one text (one socket write). */
-function sseBatch(actor: Actor, events: readonly EventRow[]): string {
+// An ADMIN's batch is kept as bytes: a text is encoded to UTF-8 again at every write, and
+// 200 ADMIN streams would encode the same batch 200 times (docs/benchmarks.md, "2026-12-01,
+// fourth session").
+const adminTexts = new WeakMap<readonly EventRow[], Buffer>();
+/** The messages of a batch that `actor` may see, as one piece (one socket write). */
+function sseBatch(actor: Actor, events: readonly EventRow[]): string | Buffer {
   if (actor.role === 'ADMIN') {
-    let text = adminTexts.get(events);
-    if (text === undefined) adminTexts.set(events, (text = join(actor, events)));
-    return text;
+    let bytes = adminTexts.get(events);
+    if (bytes === undefined) adminTexts.set(events, (bytes = Buffer.from(join(actor, events))));
+    return bytes;
   }
   return join(actor, events);
 }
@@ -71,8 +74,8 @@ export async function getEventsStream(ctx: Ctx): Promise<Res> {
         send(events) {
           if (done) return;
           if (out.backlog() > MAX_BACKLOG) return finish();
-          const text = sseBatch(actor, events);
-          if (text) out.write(text);
+          const piece = sseBatch(actor, events);
+          if (piece.length) out.write(piece);
         },
         close: finish,
       });

@@ -1,4 +1,4 @@
-// `make bench`: ServiceFlow in production mode under autocannon at 32 connections, beside
+// `make bench`: ServiceFlow in production mode under load at 32 connections (wrk or autocannon: client.ts), beside
 // pgbench running the very SQL files each scenario's handler executes (the database's own
 // ceiling on this machine), at 20 000 and at 200 000 requests, then creates with a webhook
 // endpoint subscribed to everything (test/bench/webhooks.ts). Figures go to stdout as a
@@ -16,6 +16,7 @@ import { startEmbedded, type EmbeddedCluster } from '../../src/db/embedded.ts';
 import { SQL_DIR } from '../../src/db/index.ts';
 import { hashApiKey } from '../../src/users/keys.ts';
 import { databaseUrl } from '../db-url.ts';
+import { drive, oneOf } from './client.ts';
 import { type Extra, reportsScenarios, streamsScenario } from './extra.ts';
 import { benchAttachments } from './attachments.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
@@ -90,12 +91,13 @@ async function api(base: string, method: string, p: string, key: string | null, 
 const WORDS = ['printer', 'laptop', 'vpn', 'monitor', 'password', 'badge', 'desk', 'email', 'phone', 'license'];
 const title = (i: number) => `${WORDS[i % WORDS.length]} issue number ${i}`;
 
-interface Result { scenario: string; rows: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; ceiling_tps: number | null; share: number | null }
+/** `client_cpu`: CPU seconds the load generator used per second of the measured run. */
+interface Result { scenario: string; rows: number; rps: number; p50: number; p99: number; non2xx: number; errors: number; client: string; client_cpu: number; ceiling_tps: number | null; share: number | null }
 
 async function load(name: string, base: string, opts: Partial<autocannon.Options>): Promise<Omit<Result, 'ceiling_tps' | 'share' | 'rows'>> {
-  if (WARMUP > 0) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP, ...opts } as autocannon.Options);
-  const r = await autocannon({ url: base, connections: CONNECTIONS, duration: DURATION, ...opts } as autocannon.Options);
-  return { scenario: name, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors + r.timeouts };
+  if (WARMUP > 0) await drive(base, CONNECTIONS, WARMUP, opts);
+  const r = await drive(base, CONNECTIONS, DURATION, opts);
+  return { scenario: name, rps: Math.round(r.rps), p50: r.p50, p99: r.p99, non2xx: r.non2xx, errors: r.errors, client: r.client, client_cpu: Math.round(r.clientCpu * 100) / 100 };
 }
 
 /** pgbench's transactions per second over one script (null when pgbench is not installed or fails). */
@@ -188,7 +190,7 @@ async function streamsOnly() {
     const base = server.base;
     const admin = await bootstrapAdmin(base, bootstrap);
     const emp = await api(base, 'POST', '/users', admin, { email: 'bench-emp@example.com', full_name: 'Employee' });
-    if (WARMUP > 0) await autocannon({ url: base, connections: CONNECTIONS, duration: WARMUP, ...createLoad(emp.api_key) } as autocannon.Options);
+    if (WARMUP > 0) await drive(base, CONNECTIONS, WARMUP, createLoad(emp.api_key));
     const targets = await streamsScenario(base, admin, emp.api_key, DURATION, CONNECTIONS);
     console.log('\ntargets (issue 19):');
     for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT MET'}  ${t.target}: ${t.value}`);
@@ -287,7 +289,7 @@ async function main() {
       const scenarios: { name: string; opts: Partial<autocannon.Options>; ceiling: [string, Param[]][]; defines?: Record<string, string> }[] = [
         {
           name: 'get_one',
-          opts: { requests: [{ method: 'GET', headers: { 'x-api-key': agentKey }, setupRequest: (r: any) => ({ ...r, path: `/requests/REQ-${visibleNumbers[Math.floor(Math.random() * visibleNumbers.length)]}` }) }] },
+          opts: { requests: [oneOf(visibleNumbers.map((n) => `/requests/REQ-${n}`), { method: 'GET', headers: { 'x-api-key': agentKey } })] },
           ceiling: [auth(agentKey), [q('requests/get_request_by_public_id'), [{ expr: `('REQ-' || :n)` }]]],
           defines: { max: String(maxN) },
         },
@@ -391,9 +393,9 @@ async function main() {
 
 function report(results: Result[], cold: { first_ms: number; warm_ms: number }, extras: Extra[], hooks: WebhookBench) {
   const lines = [
-    `| scenario | rows | req/s | p50 ms | p99 ms | non-2xx | pgbench tps | share |`,
-    `|---|---:|---:|---:|---:|---:|---:|---:|`,
-    ...results.map((r) => `| ${r.scenario} | ${r.rows} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${r.ceiling_tps ?? '—'} | ${r.share === null ? '—' : `${Math.round(r.share * 100)}%`} |`),
+    `| scenario | rows | req/s | p50 ms | p99 ms | non-2xx | client, CPU | pgbench tps | share |`,
+    `|---|---:|---:|---:|---:|---:|---|---:|---:|`,
+    ...results.map((r) => `| ${r.scenario} | ${r.rows} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} | ${r.client} ${Math.round(r.client_cpu * 100)}% | ${r.ceiling_tps ?? '—'} | ${r.share === null ? '—' : `${Math.round(r.share * 100)}%`} |`),
   ];
   const at = (name: string, rows: number) => results.find((r) => r.scenario === name && r.rows === rows);
   const ratios = ['get_one', 'list_page', 'list_page_employee', 'list_filtered', 'team_queue', 'search', 'list_deep'].map((name) => {

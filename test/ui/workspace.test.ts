@@ -337,6 +337,8 @@ describe('the console as a workspace', () => {
     const r = await file(emmy, 'Keyboard-only take');
     const page = await open(alan, '#/requests');
     await page.getByRole('heading', { name: 'All requests' }).waitFor();
+    // The heading is drawn before the list's rows arrive.
+    await page.locator('table.requests tbody tr a.row-link').first().waitFor();
     const first = (await rows(page))[0];
     assert.match(first, new RegExp(`^${r.public_id} · `));
     const focusedRow = () => page.evaluate(() => document.activeElement?.textContent ?? '');
