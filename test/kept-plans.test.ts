@@ -41,7 +41,7 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
     assert.equal(await getRequest(unnamed, '00000000-0000-4000-8000-000000000000'), undefined);
   });
 
-  test('the list of everything and the queue give the same pages either way, for every visibility', async () => {
+  test('the hot lists (everything, one person\'s, the queue, a team\'s queue) give the same pages either way, and as the general statement, for every visibility', async () => {
     const admin = await app().user('ADMIN');
     const agent = await app().user('AGENT');
     const team = (await app().call('POST', '/teams', { key: admin.key, body: { name: 'Lists' } })).body;
@@ -57,7 +57,8 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
       statuses: null, priority: null, unassigned: false, assignee: null, creator: null, q: null, createdAfter: null,
       createdBefore: null, teams: null, noTeam: false, visible: { all: true, teams: [], actor: admin.id }, after: null, limit: 4,
     };
-    const shapes: RequestFilter[] = [base, { ...base, statuses: ['NEW'], unassigned: true }];
+    const queue: RequestFilter = { ...base, statuses: ['NEW'], unassigned: true };
+    const shapes: RequestFilter[] = [base, { ...base, creator: admin.id }, queue, { ...queue, teams: [team.id] }, { ...queue, teams: [other.id] }];
     const scopes = [base.visible, { all: false, teams: [team.id], actor: agent.id }, { all: false, teams: [], actor: agent.id }];
     for (const shape of shapes) for (const visible of scopes) {
       let after: string | null = null;
@@ -65,6 +66,9 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
         const f: RequestFilter = { ...shape, visible, after };
         const want = await listRequests(named, f);
         assert.deepEqual(await listRequests(unnamed, f), want, `page ${page} of ${JSON.stringify({ ...shape, visible })}`);
+        // A filter that changes nothing sends the same filters to the general statement.
+        const general = await listRequests(named, { ...f, createdBefore: '9999-01-01T00:00:00Z' });
+        assert.deepEqual(general, want, `the general statement, page ${page} of ${JSON.stringify({ ...shape, visible })}`);
         if (want.length < 4) break;
         after = want.at(-1)!.seq;
       }
@@ -90,7 +94,7 @@ describe('statements sent unnamed (DB_PREPARE=false)', () => {
   });
 
   test('every session of an unnamed pool sends the twins: the pool, its transactions (either form) and reserved sessions', async () => {
-    const names = ['requests/get_request', 'requests/get_request_by_public_id', 'requests/insert_request', 'requests/list_recent', 'requests/list_queue'];
+    const names = ['requests/get_request', 'requests/get_request_by_public_id', 'requests/insert_request', 'requests/list_recent', 'requests/list_queue', 'requests/list_team_queue'];
     const sent = (db: Parameters<typeof statementFor>[0]) => names.map((n) => statementFor(db, n));
     const twins = names.map((n) => fs.readFileSync(`sql/queries/${n}.unnamed.sql`, 'utf8'));
     const plain = names.map((n) => fs.readFileSync(`sql/queries/${n}.sql`, 'utf8'));

@@ -299,7 +299,7 @@ async function main() {
         {
           name: 'team_queue',
           opts: { requests: [{ method: 'GET', path: `/requests?status=NEW&assignee_id=none&team_id=${teams[0].id}`, headers: { 'x-api-key': agentKey } }] },
-          ceiling: [auth(agentKey), list({ 1: { literal: `'{NEW}'::text[]` }, 3: { literal: 'true' }, 11: { literal: `'{${teams[0].id}}'::uuid[]` } })],
+          ceiling: [auth(agentKey), [q('requests/list_team_queue'), [{ value: teams[0].id }, NULL, LIMIT, agentSees[0], agentSees[1]]]],
         },
         { name: 'search', opts: { requests: [{ method: 'GET', path: '/requests?q=printer', headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), list({ 6: { literal: `'printer'` } })] },
         { name: 'list_deep', opts: { requests: [{ method: 'GET', path: `/requests?cursor=${cursor}`, headers: { 'x-api-key': agentKey } }] }, ceiling: [auth(agentKey), recent({ literal: deepAfter })] },
