@@ -207,6 +207,54 @@ describe('GET /reports/summary: what the report counts that the SLA clock does n
   });
 });
 
+describe('GET /reports/summary: days in a time zone whose clocks change at midnight', () => {
+  const app = useApp();
+  let admin: { id: string; key: string };
+
+  // America/Havana in 2026: on 8 March the clock goes from 00:00 to 01:00 (no midnight); on
+  // 1 November from 01:00 back to 00:00 (midnight twice: 04:00Z and 05:00Z).
+  before(async () => {
+    admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE');
+    const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
+    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'America/Havana', business_hours: allDay } })).status, 200);
+    const reserved = await app().db.reserve();
+    try {
+      await reserved`begin`;
+      await reserved`set local session_replication_role = replica`; // a fixture with known times
+      for (const [title, at] of [
+        ['Oct 31, 23:59 daylight', '2026-11-01T03:59:00Z'], ['Nov 1, 00:30 daylight (the first midnight)', '2026-11-01T04:30:00Z'],
+        ['Nov 1, 00:30 standard (the second)', '2026-11-01T05:30:00Z'],
+        ['Mar 7, 23:59 standard', '2026-03-08T04:59:00Z'], ['Mar 8, 01:00 daylight (no midnight)', '2026-03-08T05:00:00Z'],
+      ]) {
+        await reserved`insert into requests (title, created_by, created_at, updated_at) values (${title}, ${emp.id}, ${at}, ${at})`;
+      }
+      await reserved`commit`;
+    } finally {
+      reserved.release();
+    }
+  });
+
+  const summary = async (from: string, to: string) => {
+    const r = await app().call('GET', `/reports/summary?from=${from}&to=${to}`, { key: admin.key });
+    assert.equal(r.status, 200, r.text);
+    return r.body;
+  };
+
+  test('a request is counted on its local day, and the day that has midnight twice starts at the first', async () => {
+    const fall = await summary('2026-10-31', '2026-11-02');
+    assert.equal(fall.created, 3);
+    assert.deepEqual(fall.by_day, [{ date: '2026-10-31', created: 1, resolved: 0 }, { date: '2026-11-01', created: 2, resolved: 0 }]);
+    // A range from that date starts at its first midnight: both of its 00:30s are in it.
+    const day = await summary('2026-11-01', '2026-11-02');
+    assert.equal(day.created, 2);
+    assert.deepEqual(day.by_day, [{ date: '2026-11-01', created: 2, resolved: 0 }]);
+    const spring = await summary('2026-03-07', '2026-03-09');
+    assert.deepEqual(spring.by_day, [{ date: '2026-03-07', created: 1, resolved: 0 }, { date: '2026-03-08', created: 1, resolved: 0 }]);
+    assert.equal((await summary('2026-03-08', '2026-03-09')).created, 1);
+  });
+});
+
 describe('GET /requests.csv', () => {
   const app = useApp();
 
