@@ -3,6 +3,7 @@
 // agent's summary limited to what they may see, and the CSV export.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { reportSummary } from '../src/db/reports.ts';
 import { problem, useApp } from './helpers.ts';
 
 /** RFC 4180 rows, as a spreadsheet reads them. */
@@ -252,6 +253,21 @@ describe('GET /reports/summary: days in a time zone whose clocks change at midni
     const spring = await summary('2026-03-07', '2026-03-09');
     assert.deepEqual(spring.by_day, [{ date: '2026-03-07', created: 1, resolved: 0 }, { date: '2026-03-08', created: 1, resolved: 0 }]);
     assert.equal((await summary('2026-03-08', '2026-03-09')).created, 1);
+  });
+
+  test('the days do not depend on the database session\'s own time zone, even one that skips a midnight in the range', async () => {
+    const reserved = await app().db.reserve();
+    try {
+      await reserved`set time zone 'America/Santiago'`; // midnight of 2026-09-06 is skipped there
+      const s: any = await reportSummary(reserved, {
+        from: new Date('2026-09-04T00:00:00Z'), to: new Date('2026-09-09T00:00:00Z'), team: null, noTeam: false,
+        visible: { all: true, teams: [], actor: admin.id }, tz: 'UTC', now: new Date('2026-12-01T00:00:00Z'),
+      });
+      assert.deepEqual(s.by_day.map((d: any) => d.date), ['2026-09-04', '2026-09-05', '2026-09-06', '2026-09-07', '2026-09-08']);
+    } finally {
+      await reserved`reset time zone`;
+      reserved.release();
+    }
   });
 });
 

@@ -56,7 +56,8 @@ export async function wrk(base: string, connections: number, seconds: number, re
   const file = path.join(os.tmpdir(), `sf-wrk-${crypto.randomBytes(4).toString('hex')}.lua`);
   fs.writeFileSync(file, script(req));
   const url = new URL(req.path ?? '/', base).href;
-  const args = ['-t', '1', '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', file, url];
+  // wrk takes whole seconds.
+  const args = ['-t', '1', '-c', String(connections), '-d', `${Math.max(1, Math.round(seconds))}s`, '--timeout', '10s', '-s', file, url];
   try {
     // `times` prints the shell's and its children's CPU: the second line is wrk's.
     const child = spawn('sh', ['-c', 'wrk "$@"; code=$?; times; exit $code', 'sh', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -68,8 +69,9 @@ export async function wrk(base: string, connections: number, seconds: number, re
     const m = /^WRK (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(out);
     if (code !== 0 || !m) throw new Error(`wrk failed (exit ${code}): ${(err || out).trim().split('\n').slice(-3).join(' | ')}`);
     const [requests, durationUs, p50, p99, connect, read, write, status, timeout] = m.slice(1).map(Number);
-    const cpu = [...out.matchAll(/(\d+)m([\d.]+)s/g)].map((t) => Number(t[1]) * 60 + Number(t[2]));
-    const childCpu = cpu.length >= 4 ? cpu[2] + cpu[3] : NaN;
+    // The last line: the children's user and system time.
+    const times = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(out.trimEnd().split('\n').at(-1) ?? '');
+    const childCpu = times ? Number(times[1]) * 60 + Number(times[2]) + Number(times[3]) * 60 + Number(times[4]) : NaN;
     return {
       rps: requests / (durationUs / 1e6),
       p50: Math.round(p50 / 100) / 10, p99: Math.round(p99 / 100) / 10,

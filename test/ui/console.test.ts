@@ -171,7 +171,7 @@ describe('the web console', () => {
     // The click closes the dialog at once, and its close event, a task later, removes it and
     // puts the role back. A role locator stops matching the closed dialog before that event
     // (a hidden element has no role), so wait for the element itself to leave the page.
-    await page.locator('dialog').waitFor({ state: 'detached' });
+    await page.locator('dialog.confirm').waitFor({ state: 'detached' });
     assert.equal(await page.getByLabel('Role of Nina New').inputValue(), 'AGENT');
     assert.equal((await app.call('GET', '/users/me', { key })).body.role, 'AGENT');
     await page.getByLabel('Role of Nina New').selectOption('EMPLOYEE');
