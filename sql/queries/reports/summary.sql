@@ -47,6 +47,7 @@ with days as (
            end as sla,
            case when r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
                 then (select first from day_starts) + width_bucket(r.created_at, (select starts from day_starts)) - 1 end as created_day
+    -- Every column read here is in requests_report_facts (migration 0017): an index-only scan.
     from requests r
     where ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
       and ($3::uuid is null or r.team_id = $3)
