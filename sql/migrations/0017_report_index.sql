@@ -1,8 +1,8 @@
 -- GET /reports/summary reads every visible request once (sql/queries/reports/summary.sql,
 -- `counts`), nine narrow columns of a wide row (title, description and the search vector
 -- are most of it). This index holds just those columns, so that pass is an index-only scan
--- of about a ninth of the table's pages: 50 → 36 ms a call over 200 000 requests created
--- in the range, 188 → 168 ms over 400 days of 200 000 (PostgreSQL 15 here; docs/benchmarks.md,
+-- of about a ninth of the table's pages: 52 → 37 ms a call over 200 000 requests created
+-- in the range, 192 → 172 ms over 400 days of 200 000 (PostgreSQL 15 here; docs/benchmarks.md,
 -- "fourth session"). A write to those columns adds an entry here, as it does to the other
 -- indexes of requests already.
 -- Like 0015, old code does not use it, and its build holds writes to requests (about 200 ms
