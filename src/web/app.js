@@ -253,7 +253,13 @@ async function viewRequest(ref) {
   const closing = h('textarea', { placeholder: 'Optional comment, visible to the requester' });
   const closingField = field('Comment with the status change', closing);
   const statusCard = h('div', { class: 'card' }, h('h2', {}, 'Status'), closingField, buttons);
-  const edit = editor({ now: () => ({ r, etag }), refresh });
+  // The updated_at of this view's own changes, read from their answers: the event of such a
+  // change is shown already (the refresh after it fetches that state or a newer one),
+  // whether it comes before or after that refresh answers.
+  const own = new Set();
+  const ownChange = (answer) => { if (answer?.id === r.id && answer.updated_at) own.add(answer.updated_at); };
+  const shown = (updatedAt) => updatedAt === r.updated_at || own.has(updatedAt);
+  const edit = editor({ now: () => ({ r, etag }), refresh, ownChange });
   const manage = assigneeCard({ now: () => r, change, teams, people });
   const comments = h('div', { class: 'stack' });
   const history = h('div');
@@ -269,7 +275,7 @@ async function viewRequest(ref) {
     let refused = null;
     statusCard.querySelector(':scope > .error')?.remove();
     try {
-      await api(method, path, body, { 'If-Match': etag });
+      ownChange((await api(method, path, body, { 'If-Match': etag })).data);
       flash(done);
       if (body.comment) closing.value = '';
     } catch (err) {
@@ -342,14 +348,24 @@ async function viewRequest(ref) {
     h('h2', {}, 'History'), history);
   await loadThread();
   // Another person's change or comment shows here as it happens; the forms keep their text.
-  const again = debounce(() => refresh().catch(() => {}), 150);
+  // The event of a change this view already shows (its own, or one it has fetched since):
+  // fetching and painting it again would wipe what the user sees now, such as the refusal
+  // of the next thing they tried, or race their move to another page. Checked when the
+  // event comes and again when the refresh would start, by when the answer of an own
+  // change whose event came first is in.
+  let always = false; // an event without a request's updated_at (a comment, a file) came
+  let newest = null;
+  const again = debounce(() => {
+    const skip = !always && newest !== null && shown(newest);
+    always = false; newest = null;
+    if (!skip) refresh().catch(() => {});
+  }, 150);
   listen(main, (e) => {
     if (e.data?.request?.id !== r.id) return;
-    // The event of a change this view already shows (its own, painted from the answer):
-    // fetching and painting it again would wipe what the user sees now, such as the
-    // refusal of the next thing they tried, or race their move to another page.
-    if (e.type.startsWith('request.') && e.data.request.updated_at === r.updated_at) return;
+    const updatedAt = e.type.startsWith('request.') ? e.data.request.updated_at : null;
+    if (updatedAt !== null && shown(updatedAt)) return;
     if (e.actor && e.actor.id !== state.me.id) updated.replaceChildren(`Updated by ${e.actor.full_name} `, when(e.created_at), '.');
+    if (updatedAt === null) always = true; else newest = updatedAt;
     again();
   });
 }

@@ -12,7 +12,7 @@ const mayEdit = (r) => !TERMINAL.includes(r.status) && (state.me.role === 'ADMIN
  * The Edit button, and the form it opens. The form keeps the user's text through live
  * updates; a save that loses a race (412) keeps what the user changed, takes the other
  * person's values for the rest, and asks to save again.
- * page: { now: () => ({ r, etag }), refresh: () => Promise<void> }
+ * page: { now: () => ({ r, etag }), refresh: () => Promise<void>, ownChange(answer) } (the saved request, whose event this page then ignores)
  */
 export function editor(page) {
   const el = h('div');
@@ -35,7 +35,7 @@ export function editor(page) {
       if (priority.value !== editing.priority) body.priority = priority.value;
       if (!Object.keys(body).length) return close();
       try {
-        await api('PATCH', `/requests/${r.public_id}`, body, { 'If-Match': editing.etag });
+        page.ownChange((await api('PATCH', `/requests/${r.public_id}`, body, { 'If-Match': editing.etag })).data);
         flash(`Saved ${r.public_id}.`);
         editing = null;
         await page.refresh();

@@ -152,6 +152,8 @@ describe('attachments in the web console', () => {
     const mine = await signIn('employee');
     await mine.goto(`${app.url}/#/request/${publicId}`);
     await mine.getByRole('button', { name: 'Download wifi.log' }).waitFor();
+    // The files come first, then the comments, then the history: read the absences once all are in.
+    await mine.locator('ol.history li').first().waitFor();
     assert.equal(await mine.locator('.file').count(), 2);
     assert.equal(await mine.getByText('printer.conf').count(), 0);
     assert.equal(await mine.getByText('Driver config attached.').count(), 0);
@@ -173,6 +175,7 @@ describe('attachments in the web console', () => {
     const page = await signIn('employee', { width: 390, height: 844 });
     await page.goto(`${app.url}/#/request/${publicId}`);
     await page.getByRole('button', { name: 'Preview error dialog.png' }).locator('img').waitFor();
+    await page.locator('ol.history li').first().waitFor(); // drawn after the files and comments
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok((await overflow()) <= 1, 'the request page (files, and a history with sha256s) fits 390 px');
     await page.screenshot({ path: `${SHOTS}/attachments-phone.png`, fullPage: true });

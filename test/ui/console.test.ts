@@ -203,6 +203,8 @@ describe('the web console', () => {
   test('on a phone-sized screen the console is usable and keyboard focus is visible', async () => {
     const page = await signIn('agent', { width: 390, height: 844 });
     await page.getByRole('link', { name: 'All requests' }).click();
+    // The form is drawn before the list's rows arrive: measure the page with its rows.
+    await page.locator('table.requests tbody tr').first().waitFor();
     await page.getByLabel('Search').focus();
     await page.keyboard.press('Shift+Tab');
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'SELECT');

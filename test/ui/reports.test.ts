@@ -71,6 +71,8 @@ describe('the dashboard', () => {
     assert.ok(!teams.includes('HR'), `the IT agent's report shows ${teams}`);
     await page.close();
     const emp = await signIn('employee@example.com');
+    // "Sign out" is drawn a task before the navigation: wait for it before reading what it lacks.
+    await emp.getByRole('link', { name: 'My requests' }).waitFor();
     assert.equal(await emp.getByRole('link', { name: 'Dashboard' }).count(), 0);
     await emp.close();
   });

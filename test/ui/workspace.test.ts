@@ -293,6 +293,8 @@ describe('the console as a workspace', () => {
     await page.getByRole('button', { name: 'Deactivate team' }).click();
     const ask = page.getByRole('dialog', { name: 'Deactivate Payroll and pensions?' });
     await ask.getByRole('button', { name: 'Cancel' }).click();
+    // The answer comes with the dialog's close event, a task after it closes: wait for its element to go.
+    await page.locator('dialog.confirm').waitFor({ state: 'detached' });
     assert.equal((await call(ada, 'GET', `/teams/${id}`)).body.is_active, true, 'Cancel changes nothing');
     await page.getByRole('button', { name: 'Deactivate team' }).click();
     await ask.getByRole('button', { name: 'Deactivate' }).click();
@@ -402,10 +404,13 @@ describe('the console as a workspace', () => {
   });
 
   test('every page fits a 390-px phone without horizontal scroll, and axe-core finds no serious or critical violation on any page, wide or narrow', async () => {
-    const pages: Array<[string, string, string]> = [
-      ['requests', '#/requests', 'table.requests'], ['queue', '#/queue', 'nav.tabs'], ['my-work', '#/mine', 'form.filters'],
-      ['open', '#/open', 'table.requests'], ['request', `#/request/${req.laptop.public_id}`, 'ol.history'], ['new', '#/new', 'form'],
-      ['teams', '#/teams', 'table'], ['team', `#/teams/${team.IT}`, 'table'], ['users', '#/users', 'table.users'], ['audit', '#/audit', 'ul.changes li'],
+    // What each page draws last (a list comes after its heading and filters; an admin's
+    // assignee card after the team's members; the team's agents after its members).
+    const pages: Array<[string, string, ...string[]]> = [
+      ['requests', '#/requests', 'table.requests'], ['queue', '#/queue', 'nav.tabs', 'table.requests'],
+      ['my-work', '#/mine', ':is(table.requests, p.meta:text-is("Nothing here."))'],
+      ['open', '#/open', 'table.requests'], ['request', `#/request/${req.laptop.public_id}`, 'ol.history', '.manage select'], ['new', '#/new', 'form'],
+      ['teams', '#/teams', 'table'], ['team', `#/teams/${team.IT}`, 'table', 'form select:has(option)'], ['users', '#/users', 'table.users'], ['audit', '#/audit', 'ul.changes li'],
       ['dashboard', '#/reports', 'svg.chart'],
     ];
     for (const viewport of [{ width: 390, height: 844 }, { width: 1280, height: 900 }]) {
@@ -418,9 +423,9 @@ describe('the console as a workspace', () => {
       await front.close();
 
       const page = await open(ada, '', { viewport });
-      for (const [name, hash, ready] of pages) {
+      for (const [name, hash, ...ready] of pages) {
         await page.goto(`${app.url}/${hash}`);
-        await page.locator(`main .page ${ready}`).first().waitFor();
+        for (const r of ready) await page.locator(`main .page ${r}`).first().waitFor();
         if (phone) {
           await fitsWidth(page, name);
           await page.screenshot({ path: `${SHOTS}/phone-${name}.png`, fullPage: true });
