@@ -2,9 +2,8 @@
 // query plans that keep deep pages as cheap as the first.
 import crypto from 'node:crypto';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { before, describe, test } from 'node:test';
-import { query } from '../src/db/index.ts';
+import { query, statementFor } from '../src/db/index.ts';
 import { problem, startApp, useApp } from './helpers.ts';
 
 describe('listing requests', () => {
@@ -130,8 +129,7 @@ describe('keyset pagination', () => {
       try {
         await reserved.unsafe('deallocate all'); // as on a new connection: no history of this statement
         for (let i = 0; i < 10; i++) await query(reserved, `requests/${file}`, params);
-        const text = fs.readFileSync(`sql/queries/requests/${file}.sql`, 'utf8');
-        const [ps] = await reserved`select name, generic_plans::int, custom_plans::int from pg_prepared_statements where statement = ${text}`;
+        const [ps] = await reserved`select name, generic_plans::int, custom_plans::int from pg_prepared_statements where statement = ${statementFor(reserved, `requests/${file}`)}`;
         const literal = (v: unknown) => (v === null ? 'null' : typeof v === 'number' ? String(v) : `'${v}'`);
         const plan = (await reserved.unsafe(`explain execute "${ps.name}"(${params.map(literal).join(', ')})`)).map((r: any) => r['QUERY PLAN']).join('\n');
         return { generic: ps.generic_plans, custom: ps.custom_plans, plan };
@@ -163,7 +161,7 @@ describe('keyset pagination', () => {
     for (const who of [emp.id, other.id]) {
       const reserved = await app().db.reserve();
       try {
-        await reserved.unsafe(`prepare probe(uuid, bigint, int, boolean, uuid[], uuid) as ${fs.readFileSync('sql/queries/requests/list_recent_by_creator.sql', 'utf8')}`);
+        await reserved.unsafe(`prepare probe(uuid, bigint, int, boolean, uuid[], uuid) as ${statementFor(reserved, 'requests/list_recent_by_creator')}`);
         await reserved.unsafe('set plan_cache_mode = force_custom_plan');
         const own = (await reserved.unsafe(`explain execute probe('${who}', null, 51, true, '{}', '${who}')`)).map((r: any) => r['QUERY PLAN']).join('\n');
         assert.match(own, /Index (Only )?Scan using requests_created_by_number|Index (Only )?Scan Backward using requests_number_key/);
@@ -206,8 +204,7 @@ describe('keyset pagination', () => {
         const plans = async () => {
           const out: Record<string, { generic: number; custom: number }> = {};
           for (const [file] of calls) {
-            const text = fs.readFileSync(`sql/queries/requests/${file}.sql`, 'utf8');
-            const [ps] = await reserved`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement = ${text}`;
+            const [ps] = await reserved`select generic_plans::int as generic, custom_plans::int as custom from pg_prepared_statements where statement = ${statementFor(reserved, `requests/${file}`)}`;
             out[file] = ps as unknown as { generic: number; custom: number };
           }
           return out;

@@ -219,21 +219,16 @@ describe('GET /reports/summary: days in a time zone whose clocks change at midni
     const emp = await app().user('EMPLOYEE');
     const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
     assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'America/Havana', business_hours: allDay } })).status, 200);
-    const reserved = await app().db.reserve();
-    try {
-      await reserved`begin`;
-      await reserved`set local session_replication_role = replica`; // a fixture with known times
+    await app().db.begin(async (tx) => {
+      await tx`set local session_replication_role = replica`; // a fixture with known times
       for (const [title, at] of [
         ['Oct 31, 23:59 daylight', '2026-11-01T03:59:00Z'], ['Nov 1, 00:30 daylight (the first midnight)', '2026-11-01T04:30:00Z'],
         ['Nov 1, 00:30 standard (the second)', '2026-11-01T05:30:00Z'],
         ['Mar 7, 23:59 standard', '2026-03-08T04:59:00Z'], ['Mar 8, 01:00 daylight (no midnight)', '2026-03-08T05:00:00Z'],
       ]) {
-        await reserved`insert into requests (title, created_by, created_at, updated_at) values (${title}, ${emp.id}, ${at}, ${at})`;
+        await tx`insert into requests (title, created_by, created_at, updated_at) values (${title}, ${emp.id}, ${at}, ${at})`;
       }
-      await reserved`commit`;
-    } finally {
-      reserved.release();
-    }
+    });
   });
 
   const summary = async (from: string, to: string) => {

@@ -10,7 +10,6 @@ import { parse } from '../validation.ts';
 import { actorOf, type Ctx, json, queryObject, type Res } from './context.ts';
 
 const CsvQuery = v.omit(ListRequestsQuery, ['limit', 'cursor']);
-const PAGE = MAX_PAGE; // a page as large as a list call returns
 
 /**
  * GET /requests.csv — every row the same filters and visibility as GET /requests would
@@ -31,14 +30,14 @@ export async function getRequestsCsv(ctx: Ctx): Promise<Res> {
         out.write(csvRow(REQUEST_COLUMNS.map(([name]) => name)));
         let after: string | null = null;
         while (!closed.aborted) {
-          const rows = await listRequests(db, actor, q, { after, limit: PAGE }, new Date(clock.now()));
+          const rows = await listRequests(db, actor, q, { after, limit: MAX_PAGE }, new Date(clock.now()));
           let chunk = '';
           for (const row of rows) {
             const r = JSON.parse(row.doc);
             chunk += csvRow(REQUEST_COLUMNS.map(([, get]) => get(r)));
           }
           if (chunk && !out.write(chunk)) await out.drained();
-          if (rows.length < PAGE) break;
+          if (rows.length < MAX_PAGE) break;
           after = rows[rows.length - 1].seq;
         }
       },

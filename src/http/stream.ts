@@ -31,12 +31,12 @@ export function sseMessage(e: EventRow): string {
 // An ADMIN's batch is kept as bytes: a text is encoded to UTF-8 again at every write, and
 // 200 ADMIN streams would encode the same batch 200 times (docs/benchmarks.md, "2026-12-01,
 // fourth session").
-const adminTexts = new WeakMap<readonly EventRow[], Buffer>();
+const adminBatches = new WeakMap<readonly EventRow[], Buffer>();
 /** The messages of a batch that `actor` may see, as one piece (one socket write). */
 function sseBatch(actor: Actor, events: readonly EventRow[]): string | Buffer {
   if (actor.role === 'ADMIN') {
-    let bytes = adminTexts.get(events);
-    if (bytes === undefined) adminTexts.set(events, (bytes = Buffer.from(join(actor, events))));
+    let bytes = adminBatches.get(events);
+    if (bytes === undefined) adminBatches.set(events, (bytes = Buffer.from(join(actor, events))));
     return bytes;
   }
   return join(actor, events);

@@ -13,11 +13,11 @@ import autocannon from 'autocannon';
 /** One kind of request; `paths`: each request takes one of them at random. */
 export interface Fixed { method: string; path?: string; paths?: string[]; headers?: Record<string, string>; body?: string }
 
-export interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; errors: number; clientCpu: number }
+interface WrkResult { rps: number; p50: number; p99: number; non2xx: number; errors: number; clientCpu: number }
 
 let present: boolean | undefined;
 /** wrk is there and BENCH_CLIENT does not ask for autocannon. */
-export function useWrk(): boolean {
+function useWrk(): boolean {
   if (process.env.BENCH_CLIENT === 'autocannon') return false;
   present ??= spawnSync('wrk', ['--version']).error === undefined;
   return present;

@@ -46,6 +46,13 @@ export async function signIn(browser: Browser, base: string, key: string, o: Ope
 export const live = (page: Page) => page.locator('#live.is-live').waitFor();
 
 /**
+ * Until the confirm dialog's element has left the page. A click closes it at once, and its
+ * close event, a task later, removes it and acts on the answer (src/web/core.js
+ * confirmDialog); a role locator stops matching the closed dialog before that event.
+ */
+export const confirmGone = (page: Page) => page.locator('dialog.confirm').waitFor({ state: 'detached' });
+
+/**
  * axe-core inside the page (evaluated through the DevTools protocol, which the page's CSP
  * does not govern, so the page keeps its real policy): no serious or critical violation.
  */

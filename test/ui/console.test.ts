@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers.ts';
-import { launch, newPage, SHOTS, signIn as open } from './browser.ts';
+import { confirmGone, launch, newPage, SHOTS, signIn as open } from './browser.ts';
 
 describe('the web console', () => {
   let app: TestApp;
@@ -168,10 +168,7 @@ describe('the web console', () => {
     await page.getByLabel('Role of Nina New').selectOption('ADMIN');
     const askRole = page.getByRole('dialog', { name: 'Make Nina New ADMIN?' });
     await askRole.getByRole('button', { name: 'Cancel' }).click();
-    // The click closes the dialog at once, and its close event, a task later, removes it and
-    // puts the role back. A role locator stops matching the closed dialog before that event
-    // (a hidden element has no role), so wait for the element itself to leave the page.
-    await page.locator('dialog.confirm').waitFor({ state: 'detached' });
+    await confirmGone(page); // its close event puts the role back
     assert.equal(await page.getByLabel('Role of Nina New').inputValue(), 'AGENT');
     assert.equal((await app.call('GET', '/users/me', { key })).body.role, 'AGENT');
     await page.getByLabel('Role of Nina New').selectOption('EMPLOYEE');

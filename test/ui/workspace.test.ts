@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { startApp, type TestApp } from '../helpers.ts';
-import { axeClean, fitsWidth, launch, live, newPage, SHOTS, signIn } from './browser.ts';
+import { axeClean, confirmGone, fitsWidth, launch, live, newPage, SHOTS, signIn } from './browser.ts';
 
 type Who = { id: string; key: string };
 
@@ -293,8 +293,7 @@ describe('the console as a workspace', () => {
     await page.getByRole('button', { name: 'Deactivate team' }).click();
     const ask = page.getByRole('dialog', { name: 'Deactivate Payroll and pensions?' });
     await ask.getByRole('button', { name: 'Cancel' }).click();
-    // The answer comes with the dialog's close event, a task after it closes: wait for its element to go.
-    await page.locator('dialog.confirm').waitFor({ state: 'detached' });
+    await confirmGone(page); // the answer comes with its close event
     assert.equal((await call(ada, 'GET', `/teams/${id}`)).body.is_active, true, 'Cancel changes nothing');
     await page.getByRole('button', { name: 'Deactivate team' }).click();
     await ask.getByRole('button', { name: 'Deactivate' }).click();
