@@ -128,6 +128,15 @@ describe('a server process', () => {
       assert.equal(boot.status, 201);
       const roles = await admin`select distinct usename from pg_stat_activity where datname = current_database() and application_name = 'serviceflow'`;
       assert.deepEqual(roles.map((r) => r.usename), [login.username]);
+      // Its sessions, a pooler's among them, start with its timeouts and without JIT (src/db/login.ts).
+      const asLogin = postgres(login.toString(), { max: 1, onnotice: () => {} });
+      try {
+        const [s] = await asLogin`select current_setting('statement_timeout') as statement, current_setting('lock_timeout') as lock,
+          current_setting('idle_in_transaction_session_timeout') as idle, current_setting('jit') as jit`;
+        assert.deepEqual({ ...s }, { statement: '15s', lock: '5s', idle: '30s', jit: 'off' });
+      } finally {
+        await asLogin.end();
+      }
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;

@@ -43,9 +43,9 @@ export async function issueAppLogin(owner: Sql, url: string): Promise<'created' 
 
 export interface ServerSettings { statement_timeout: number; lock_timeout: number; idle_in_transaction_session_timeout: number }
 
-/** The statements that make `settings` the defaults of the login `user` in this database. */
+/** The statements that make `settings` (and jit = off) the defaults of the login `user` in this database. */
 export async function serverSettingsStatements(db: Tx, user: string, settings: ServerSettings): Promise<string[]> {
-  const ddl = (await one<Record<keyof ServerSettings, string>>(db, 'system/server_settings_ddl', [
+  const ddl = (await one<Record<keyof ServerSettings | 'jit', string>>(db, 'system/server_settings_ddl', [
     user, settings.statement_timeout, settings.lock_timeout, settings.idle_in_transaction_session_timeout,
   ]))!;
   return Object.values(ddl);
