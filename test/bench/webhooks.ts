@@ -47,7 +47,9 @@ async function startReceiver() {
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : NaN);
 
 export interface WebhookBench {
-  scenario: 'create_with_webhook'; create_rps: number; create_rps_without: number; create_share: number;
+  scenario: 'create_with_webhook'; create_rps: number;
+  /** The mean of the two runs without an endpoint, before and after. */
+  create_rps_without: number; create_rps_without_runs: number[]; create_share: number;
   deliveries_per_s: number; p50_ms: number; p99_ms: number; backlog_at_end: number; drain_ms: number;
   delivered: number; duplicates: number; keeps_up: boolean; non2xx: number;
   /** The server's own mean time per attempt (its metrics), which bounds one endpoint at WEBHOOK_CONCURRENCY / mean. */
@@ -61,14 +63,19 @@ async function attemptTimes(base: string): Promise<{ sum: number; count: number 
 }
 
 /**
- * `load` runs autocannon (warm-up, then the measured seconds) and returns its figures;
- * `baselineRps` is the create rate the same bench reached without an endpoint.
+ * `load` runs the load generator (warm-up, then the measured seconds) and returns its
+ * figures; `baseline` measures the create rate without an endpoint, here once before the
+ * endpoint exists and once after it is deleted, and the rate with it is compared with the
+ * mean of the two: on two shared cores the create rate drifted by up to a third in a
+ * minute with nothing changed (docs/benchmarks.md, "2026-12-01, fifth session"), and a
+ * before-and-after mean cancels a steady drift.
  */
 export async function webhookScenario(o: {
-  base: string; adminKey: string; empKey: string; sql: postgres.Sql; durationS: number; baselineRps: number; concurrency: number;
+  base: string; adminKey: string; empKey: string; sql: postgres.Sql; durationS: number; baseline: () => Promise<number>; concurrency: number;
   api: (base: string, method: string, p: string, key: string | null, body?: unknown) => Promise<any>;
   load: (name: string, base: string, opts: object) => Promise<{ rps: number; non2xx: number; errors: number }>;
 }): Promise<WebhookBench> {
+  const baselineBefore = await o.baseline();
   const rx = await startReceiver();
   const hook = await o.api(o.base, 'POST', '/webhooks', o.adminKey, { url: rx.url, description: 'bench', events: ['*'] });
   try {
@@ -96,9 +103,13 @@ export async function webhookScenario(o: {
     const ids = new Set(receipts.map((r) => r.id));
     const deliveriesPerS = Math.round(window.length / o.durationS);
     const backlog = Math.max(0, fanned - atStop);
-    const share = Math.round((create.rps / o.baselineRps) * 100) / 100;
+    await o.api(o.base, 'DELETE', `/webhooks/${hook.id}`, o.adminKey);
+    const baselineAfter = await o.baseline();
+    const baselineRps = Math.round((baselineBefore + baselineAfter) / 2);
+    const share = Math.round((create.rps / baselineRps) * 100) / 100;
     return {
-      scenario: 'create_with_webhook', create_rps: create.rps, create_rps_without: o.baselineRps, create_share: share,
+      scenario: 'create_with_webhook', create_rps: create.rps, create_rps_without: baselineRps,
+      create_rps_without_runs: [baselineBefore, baselineAfter], create_share: share,
       deliveries_per_s: deliveriesPerS, p50_ms: pct(latencies, 50), p99_ms: pct(latencies, 99),
       backlog_at_end: backlog, drain_ms: drained - stopped, delivered: ids.size, duplicates: receipts.length - ids.size,
       // Kept up: the create rate within 25% of the rate without webhooks, and no more than a second's deliveries behind when the load stopped.
@@ -114,7 +125,7 @@ export async function webhookScenario(o: {
 
 export function webhookLines(w: WebhookBench): string[] {
   return [
-    `webhooks (one endpoint subscribed to everything, a local receiver): create ${w.create_rps} req/s with it vs ${w.create_rps_without} without (${Math.round(w.create_share * 100)}%),`,
+    `webhooks (one endpoint subscribed to everything, a local receiver): create ${w.create_rps} req/s with it vs ${w.create_rps_without} without (${Math.round(w.create_share * 100)}%; ${w.create_rps_without_runs.join(' before, ')} after),`,
     `  ${w.deliveries_per_s} deliveries/s while loaded, commit-to-receipt p50 ${w.p50_ms} ms, p99 ${w.p99_ms} ms,`,
     `  ${w.attempt_mean_ms} ms per attempt at WEBHOOK_CONCURRENCY=${w.concurrency} (at most ${Math.round((w.concurrency * 1000) / Math.max(w.attempt_mean_ms, 0.1))} deliveries/s to one endpoint),`,
     `  ${w.backlog_at_end} deliveries behind when the load stopped, drained ${w.drain_ms} ms later; ${w.delivered} delivered, ${w.duplicates} twice; keeps up: ${w.keeps_up ? 'yes' : 'NO'}`,
