@@ -7,20 +7,37 @@
 import { spawn } from 'node:child_process';
 import type postgres from 'postgres';
 
+// The receiver answers over plain sockets, parsing only what it needs (the header block,
+// Content-Length, webhook-id, the body's created_at): through node:http it took 17-29% of
+// a core at 500 deliveries/s on these two cores (docs/benchmarks.md, "2026-12-01, fifth
+// session"), CPU the server being measured then lacked. ServiceFlow sends one request at
+// a time on a connection, with Content-Length (src/webhooks/send.ts).
 const RECEIVER = `
-const http = require('node:http');
+const net = require('node:net');
 const got = [];
-const server = http.createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', () => {
-    const now = Date.now();
-    try { got.push([now, now - Date.parse(JSON.parse(body).created_at), req.headers['webhook-id']]); } catch {}
-    res.writeHead(200, { 'Content-Length': '0' });
-    res.end();
+const OK = Buffer.from('HTTP/1.1 200 OK\\r\\ncontent-length: 0\\r\\n\\r\\n');
+const server = net.createServer((socket) => {
+  let buf = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    for (;;) {
+      const end = buf.indexOf('\\r\\n\\r\\n');
+      if (end === -1) return;
+      const head = buf.toString('latin1', 0, end);
+      const length = Number(/\\r\\ncontent-length: *(\\d+)/i.exec(head)?.[1] ?? 0);
+      if (buf.length < end + 4 + length) return;
+      const body = buf.toString('utf8', end + 4, end + 4 + length);
+      buf = buf.subarray(end + 4 + length);
+      const now = Date.now();
+      const id = /\\r\\nwebhook-id: *([^\\r]*)/i.exec(head)?.[1];
+      // The event's own created_at comes first (src/webhooks/thread.ts writes the body).
+      const created = /^\\{"id":"[^"]*","type":"[^"]*","created_at":"([^"]+)"/.exec(body)?.[1];
+      if (created) got.push([now, now - Date.parse(created), id]);
+      socket.write(OK);
+    }
   });
+  socket.on('error', () => {});
 });
-server.keepAliveTimeout = 60000;
 server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
 process.on('message', (m) => {
   if (m === 'report') process.send({ got });
