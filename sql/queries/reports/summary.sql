@@ -86,14 +86,19 @@ with days as (
   -- visible request created in the range. Driven from the comments and status changes,
   -- grouped per request and actor first (one agent's moves of a request count once), so
   -- that the few requests answered are looked up by key instead of every request scanned.
+  -- Only what was written since $1: a response comes after its request, and a request
+  -- created in the range was created at $1 or later, so older rows cannot count (without
+  -- this the status changes of all time were read at every call: the audit log is the
+  -- largest table, and a 30-day report read a year of it; audit_logs_created_at serves it).
   select extract(epoch from min(e.at) - r.created_at) / 60 as minutes
   from (
     select x.request_id, x.actor_id, min(x.at) as at
     from (
-      select cm.request_id, cm.author_id as actor_id, cm.created_at as at from comments cm where not cm.internal
+      select cm.request_id, cm.author_id as actor_id, cm.created_at as at from comments cm
+      where not cm.internal and cm.created_at >= $1::timestamptz
       union all
       select a.entity_id, a.actor_id, a.created_at from audit_logs a
-      where a.entity_type = 'request' and a.action = 'request.status_changed'
+      where a.entity_type = 'request' and a.action = 'request.status_changed' and a.created_at >= $1::timestamptz
     ) x
     group by x.request_id, x.actor_id
   ) e
