@@ -83,6 +83,11 @@ export async function wrk(base: string, connections: number, seconds: number, re
   }
 }
 
+/** Requests created at full speed by the employee with `key` (what every create scenario sends). */
+export const createLoad = (key: string, title = 'bench create') => ({
+  requests: [{ method: 'POST' as const, path: '/requests', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ title, description: 'load', priority: 'LOW' }) }],
+});
+
 /** A request for `drive`; with `paths`, autocannon picks one at random per request too. */
 export const oneOf = (paths: string[], req: Omit<Fixed, 'path' | 'paths'> & { method: autocannon.Request['method'] }): autocannon.Request => ({
   ...req, paths, setupRequest: (r) => ({ ...r, path: paths[Math.floor(Math.random() * paths.length)] }),

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
-import { drive } from './client.ts';
+import { createLoad, drive } from './client.ts';
 import { sseReader } from '../sse.ts';
 
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
@@ -53,7 +53,7 @@ export async function reportsScenarios(base: string, adminKey: string, serverPid
   ];
 }
 
-/** How many times the streams scenario measures creates without, then with, 200 open streams. */
+/** How many pairs of create runs, one without and one with 200 open streams, the streams scenario makes. */
 const STREAM_PAIRS = Number(process.env.BENCH_STREAM_PAIRS || 4);
 
 const median = (xs: number[]) => {
@@ -67,14 +67,12 @@ const median = (xs: number[]) => {
  * created at full speed: event-to-client latency (event created_at → received) over a
  * sample of the streams, and the create throughput against the same load without streams.
  * Measured in STREAM_PAIRS pairs, without and with (the streams opened for each "with"
- * and closed after it), and compared as medians: on two shared cores the create rate of
- * one run and the next differed by up to a fifth with nothing changed (docs/benchmarks.md,
+ * and closed after it), and compared as medians: on two shared cores the create rate moved
+ * by up to 42% between runs a minute apart with nothing changed (docs/benchmarks.md,
  * "2026-12-01, fifth session"), more than what is measured here.
  */
 export async function streamsScenario(base: string, adminKey: string, empKey: string, duration: number, connections: number): Promise<Extra[]> {
-  const create = () => drive(base, connections, duration, {
-    requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'stream bench', priority: 'LOW' }) }],
-  });
+  const create = () => drive(base, connections, duration, createLoad(empKey, 'stream bench'));
   const latencies: number[] = [];
   let received = 0;
   let bytesIn = 0;
@@ -93,7 +91,7 @@ export async function streamsScenario(base: string, adminKey: string, empKey: st
     streams.close();
   };
   // Without then with, then with then without, and so on: a create rate that drifts during
-  // the scenario (it rose by a third over one run here) favours neither.
+  // the scenario favours neither.
   for (let pair = 0; pair < STREAM_PAIRS; pair++) {
     if (pair % 2 === 0) { await without(); await withOpen(); } else { await withOpen(); await without(); }
     progress(`create ${Math.round(alone.at(-1)!)} req/s without, ${Math.round(withStreams.at(-1)!)} with streams`);

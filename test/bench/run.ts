@@ -16,7 +16,7 @@ import { startEmbedded, type EmbeddedCluster } from '../../src/db/embedded.ts';
 import { SQL_DIR } from '../../src/db/index.ts';
 import { hashApiKey } from '../../src/users/keys.ts';
 import { databaseUrl } from '../db-url.ts';
-import { drive, oneOf } from './client.ts';
+import { createLoad, drive, oneOf } from './client.ts';
 import { type Extra, reportsScenarios, streamsScenario } from './extra.ts';
 import { benchAttachments } from './attachments.ts';
 import { pgbenchScript, type Param } from './pgbench.ts';
@@ -146,10 +146,6 @@ async function benchDatabase() {
     },
   };
 }
-
-const createLoad = (key: string) => ({
-  requests: [{ method: 'POST' as const, path: '/requests', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }],
-});
 
 /** The create rate without a webhook endpoint, for the webhook scenario (before and after it). */
 const createBaseline = (base: string, key: string) => async () => {
@@ -329,7 +325,7 @@ async function main() {
 
     // Writes at 20 000 rows.
     progress('create: ServiceFlow');
-    const create = await load('create', base, { requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }] });
+    const create = await load('create', base, createLoad(empKey));
     progress('create: pgbench ceiling');
     const createCeiling = pgbench(dbUrl, pgbenchScript([auth(empKey), [q('requests/insert_request'), [{ literal: `'bench create'` }, { literal: `'load'` }, { literal: `'LOW'` }, { value: employees[0].id }, { literal: `'bench'` }, { literal: `'127.0.0.1'` }, { literal: `'pgbench'` }, NULL]]]), {});
     results.push({ ...create, rows: 20_000, ceiling_tps: createCeiling && Math.round(createCeiling), share: createCeiling && Math.round((create.rps / createCeiling) * 100) / 100 });

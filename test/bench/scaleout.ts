@@ -17,6 +17,7 @@ import crypto from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import type autocannon from 'autocannon';
 import postgres from 'postgres';
+import { createLoad } from './client.ts';
 import { installed, startPgbouncer, type Pooler } from '../fleet.ts';
 
 interface Measured { scenario: string; rps: number; p50: number; p99: number; non2xx: number; errors: number }
@@ -86,7 +87,7 @@ export async function scaleoutBench(only: 'prepare' | 'limits', h: ScaleoutHarne
         h.progress(`${v.name}: get_one (round ${round + 1} of ${rounds})`);
         const getOne = await h.load('get_one', server.base, { requests: [{ method: 'GET', headers: { 'x-api-key': agent }, setupRequest: (r: any) => ({ ...r, path: `/requests/REQ-${numbers[Math.floor(Math.random() * numbers.length)]}` }) }] });
         h.progress(`${v.name}: create`);
-        const create = await h.load('create', server.base, { requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': emp, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench create', description: 'load', priority: 'LOW' }) }] });
+        const create = await h.load('create', server.base, createLoad(emp));
         const row = rows.find((r) => r.variant === v.name);
         if (row) { row.get_one = best(row.get_one, getOne); row.create = best(row.create, create); }
         else rows.push({ variant: v.name, get_one: getOne, create });

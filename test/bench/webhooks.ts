@@ -6,6 +6,7 @@
 // load stops, how long it takes to drain, and whether delivery kept up.
 import { spawn } from 'node:child_process';
 import type postgres from 'postgres';
+import { createLoad } from './client.ts';
 
 // The receiver answers over plain sockets, parsing only what it needs (the header block,
 // Content-Length, webhook-id, the body's created_at): through node:http it took 17-29% of
@@ -83,8 +84,8 @@ async function attemptTimes(base: string): Promise<{ sum: number; count: number 
  * `load` runs the load generator (warm-up, then the measured seconds) and returns its
  * figures; `baseline` measures the create rate without an endpoint, here once before the
  * endpoint exists and once after it is deleted, and the rate with it is compared with the
- * mean of the two: on two shared cores the create rate drifted by up to a third in a
- * minute with nothing changed (docs/benchmarks.md, "2026-12-01, fifth session"), and a
+ * mean of the two: on two shared cores the create rate moved by up to 42% between runs
+ * a minute apart with nothing changed (docs/benchmarks.md, "2026-12-01, fifth session"), and a
  * before-and-after mean cancels a steady drift.
  */
 export async function webhookScenario(o: {
@@ -95,11 +96,10 @@ export async function webhookScenario(o: {
   const baselineBefore = await o.baseline();
   const rx = await startReceiver();
   const hook = await o.api(o.base, 'POST', '/webhooks', o.adminKey, { url: rx.url, description: 'bench', events: ['*'] });
+  let deleted = false;
   try {
     const before = await attemptTimes(o.base);
-    const create = await o.load('create_with_webhook', o.base, {
-      requests: [{ method: 'POST', path: '/requests', headers: { 'x-api-key': o.empKey, 'content-type': 'application/json' }, body: JSON.stringify({ title: 'bench webhook', description: 'load', priority: 'LOW' }) }],
-    });
+    const create = await o.load('create_with_webhook', o.base, createLoad(o.empKey, 'bench webhook'));
     const stopped = Date.now();
     const [{ n: fanned }] = await o.sql`select count(*)::int as n from webhook_deliveries where webhook_id = ${hook.id}`;
     const atStop = (await rx.receipts()).filter((r) => r.at <= stopped).length;
@@ -121,6 +121,7 @@ export async function webhookScenario(o: {
     const deliveriesPerS = Math.round(window.length / o.durationS);
     const backlog = Math.max(0, fanned - atStop);
     await o.api(o.base, 'DELETE', `/webhooks/${hook.id}`, o.adminKey);
+    deleted = true;
     const baselineAfter = await o.baseline();
     const baselineRps = Math.round((baselineBefore + baselineAfter) / 2);
     const share = Math.round((create.rps / baselineRps) * 100) / 100;
@@ -135,7 +136,7 @@ export async function webhookScenario(o: {
       attempt_mean_ms: Math.round(((after.sum - before.sum) / Math.max(1, after.count - before.count)) * 10_000) / 10, concurrency: o.concurrency,
     };
   } finally {
-    await o.api(o.base, 'DELETE', `/webhooks/${hook.id}`, o.adminKey).catch(() => {});
+    if (!deleted) await o.api(o.base, 'DELETE', `/webhooks/${hook.id}`, o.adminKey).catch(() => {});
     rx.close();
   }
 }
