@@ -17,28 +17,41 @@ const ENV = {
 };
 
 describe('several server processes', () => {
-  test('two server processes on one database deliver each event once', async () => {
+  test('two server processes on one database deliver each event once, at most WEBHOOK_CONCURRENCY at a time to an endpoint', async () => {
     const dbUrl = await freshDatabase();
     const app = await startApp({}, dbUrl);
-    const rx = await receiver();
-    const [one, two] = await Promise.all([spawnServer({ DATABASE_URL: dbUrl, ...ENV }), spawnServer({ DATABASE_URL: dbUrl, ...ENV })]);
+    // Answers take a few ms, so attempts overlap and both processes' fan-out and claims race.
+    const rx = await receiver((n) => ({ status: 200, delayMs: n % 7 }));
+    const env = { DATABASE_URL: dbUrl, ...ENV, WEBHOOK_CONCURRENCY: '3' };
+    const [one, two] = await Promise.all([spawnServer(env), spawnServer(env)]);
     try {
       const admin = await app.user('ADMIN');
       const emp = await app.user('EMPLOYEE');
       const w = (await request(one.base, 'POST', '/webhooks', { key: admin.key, body: { url: rx.url, events: ['request.created', 'comment.created'] } })).body;
-      const made = await Promise.all(Array.from({ length: 40 }, (_, i) =>
-        request(i % 2 ? one.base : two.base, 'POST', '/requests', { key: emp.key, body: { title: `twice? ${i}` } })));
-      for (const r of made.slice(0, 10)) await request(two.base, 'POST', `/requests/${r.body.id}/comments`, { key: emp.key, body: { body: 'and a comment' } });
-      await rx.waitFor(50, 30_000);
+      // 200 creates, 32 at a time, half through each process, then 10 comments.
+      const made: { status: number; body: any }[] = [];
+      await Promise.all(Array.from({ length: 32 }, async (_, lane) => {
+        for (let i = lane; i < 200; i += 32) {
+          made.push(await request(i % 2 ? one.base : two.base, 'POST', '/requests', { key: emp.key, body: { title: `twice? ${i}` } }));
+        }
+      }));
+      assert.ok(made.every((r) => r.status === 201));
+      for (const r of made.slice(0, 10)) assert.equal((await request(two.base, 'POST', `/requests/${r.body.id}/comments`, { key: emp.key, body: { body: 'and a comment' } })).status, 201);
+      await rx.waitFor(210, 30_000);
       // Let any duplicate arrive that would.
       await new Promise((r) => setTimeout(r, 1000));
       const ids = rx.got.map((r) => String(r.headers['webhook-id']));
-      assert.equal(ids.length, 50);
-      assert.equal(new Set(ids).size, 50, 'each event delivered once');
+      assert.equal(ids.length, 210);
+      assert.equal(new Set(ids).size, 210, 'each event delivered once');
+      const created = new Set(rx.got.filter((r) => r.json.type === 'request.created').map((r) => r.json.data.request.id));
+      assert.ok(made.every((r) => created.has(r.body.id)), 'every acknowledged create was delivered');
       for (const r of rx.got) verified(w.secret, r);
-      const rows = await app.db`select attempts, status from webhook_deliveries where webhook_id = ${w.id}`;
-      assert.equal(rows.length, 50);
-      assert.ok(rows.every((d) => d.attempts === 1 && d.status === 'succeeded'));
+      assert.ok(rx.maxInFlight() <= 3, `at most WEBHOOK_CONCURRENCY=3 attempts in flight over both processes, saw ${rx.maxInFlight()}`);
+      const rows = await app.db`
+        select d.attempts, d.status, (select count(*)::int from webhook_attempts a where a.delivery_id = d.id) as attempt_rows
+        from webhook_deliveries d where d.webhook_id = ${w.id}`;
+      assert.equal(rows.length, 210);
+      assert.ok(rows.every((d) => d.attempts === 1 && d.status === 'succeeded' && d.attempt_rows === 1));
     } finally {
       one.child.kill('SIGTERM');
       two.child.kill('SIGTERM');

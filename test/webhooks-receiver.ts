@@ -12,6 +12,8 @@ export type Answer = { status: number; headers?: Record<string, string>; body?: 
 export interface Receiver {
   url: string;
   got: Received[];
+  /** The most deliveries that were ever being answered at once. */
+  maxInFlight(): number;
   /** Waits (bounded) until `n` deliveries have arrived, or `ok` holds. */
   waitFor(n: number, ms?: number): Promise<Received[]>;
   until(what: string, ok: () => boolean, ms?: number): Promise<void>;
@@ -20,6 +22,8 @@ export interface Receiver {
 
 export async function receiver(answer: (n: number, r: Received) => Answer = () => ({ status: 200 })): Promise<Receiver> {
   const got: Received[] = [];
+  let inFlight = 0;
+  let most = 0;
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -29,6 +33,8 @@ export async function receiver(answer: (n: number, r: Received) => Answer = () =
       try { json = JSON.parse(body); } catch { json = undefined; }
       const r: Received = { headers: req.headers, body, json, at: Date.now(), path: req.url ?? '' };
       got.push(r);
+      most = Math.max(most, ++inFlight);
+      res.once('close', () => inFlight--);
       const a = answer(got.length, r);
       if (a === 'hang') return; // the socket stays open; the sender's timeout ends it
       setTimeout(() => {
@@ -47,7 +53,7 @@ export async function receiver(answer: (n: number, r: Received) => Answer = () =
     }
   };
   return {
-    url, got, until,
+    url, got, until, maxInFlight: () => most,
     async waitFor(n, ms) {
       await until(`${n} deliveries arrived`, () => got.length >= n, ms);
       return got;

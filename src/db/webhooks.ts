@@ -51,12 +51,9 @@ export const redeliver = (db: Tx, webhookId: string, id: string) => one<Delivery
 
 // The delivery worker's statements (src/worker/webhooks.ts).
 
-export const fanOutEvents = async (db: Tx, limit: number) =>
-  (await one<{ locked: number; events: number; deliveries: number }>(db, 'webhooks/fan_out_events', [limit]))!;
-
 export interface DueWebhook { id: string; url: string; secret: string; previous_secret: string | null }
 
-export const lockDueWebhooks = (db: Tx, skip: string[], limit: number) => query<DueWebhook>(db, 'webhooks/lock_due_webhooks', [skip, limit]);
+export const lockFanOutWebhooks = (db: Tx, skip: string[], limit: number) => query<DueWebhook>(db, 'webhooks/lock_fan_out_webhooks', [skip, limit]);
 
 export interface ClaimedDelivery {
   id: string; webhook_id: string; lease: string; attempts: number;
@@ -64,6 +61,17 @@ export interface ClaimedDelivery {
   /** The event's data as JSON text. */
   data: string;
 }
+
+/** Room: how many new deliveries of each endpoint (locked by lockFanOutWebhooks in this transaction) to lease to `owner`. */
+export async function fanOutEvents(db: Tx, limit: number, room: { id: string; n: number }[], owner: string, leaseMs: number) {
+  const rows = await query<{ locked: number; events: number; deliveries: number } & ({ id: null } | ClaimedDelivery)>(db, 'webhooks/fan_out_events', [
+    limit, room.map((r) => r.id), room.map((r) => r.n), owner, leaseMs,
+  ]);
+  const { locked, events, deliveries } = rows[0];
+  return { locked, events, deliveries, leased: rows.filter((r): r is typeof r & ClaimedDelivery => r.id !== null) };
+}
+
+export const lockDueWebhooks = (db: Tx, skip: string[], limit: number) => query<DueWebhook>(db, 'webhooks/lock_due_webhooks', [skip, limit]);
 
 export const claimDeliveries = (db: Tx, want: { id: string; n: number }[], owner: string, leaseMs: number) =>
   query<ClaimedDelivery>(db, 'webhooks/claim_webhook_deliveries', [want.map((w) => w.id), want.map((w) => w.n), owner, leaseMs]);

@@ -1,7 +1,9 @@
 // Webhook delivery, in every server process (API.md, "Events and webhooks"):
 //
 //   fan-out   events → one delivery per receiving endpoint, behind the xmin-safe cursor
-//             (sql/queries/webhooks/fan_out_events.sql; one instance at a time)
+//             (sql/queries/webhooks/fan_out_events.sql; one instance at a time); those of
+//             endpoints this process may work are leased to it in the same statement
+//             (lock_fan_out_webhooks first), as a claim would lease them
 //   claim     due deliveries, leased to this process with FOR UPDATE SKIP LOCKED; one
 //             process works an endpoint at a time (lock_due_webhooks, claim_webhook_deliveries)
 //   attempt   in the delivery thread (src/webhooks/thread.ts), off the server's event loop:
@@ -22,7 +24,8 @@
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import {
-  type AttemptResult, claimDeliveries, fanOutEvents, lockDueWebhooks, recordAttempts, webhookBacklog,
+  type AttemptResult, type ClaimedDelivery, type DueWebhook, claimDeliveries, fanOutEvents, lockDueWebhooks, lockFanOutWebhooks,
+  recordAttempts, webhookBacklog,
 } from '../db/webhooks.ts';
 import type { Config } from '../config.ts';
 import { toAppError } from '../errors.ts';
@@ -173,24 +176,23 @@ export function webhookLoop(config: Config): WebhookLoop {
 
   // ---- claim
 
-  /** Claims due deliveries for endpoints this process has room for, in one short transaction. */
-  async function claim(s: Services): Promise<void> {
-    if (stopping || totalHeld() >= MAX_HELD) return;
-    const full = [...endpoints.values()].filter((e) => held(e) >= prefetch(e, s)).map((e) => e.id);
-    const leaseMs = s.config.WEBHOOK_LEASE_MS;
-    const claimed = await s.db.begin(async (tx) => {
-      const due = await lockDueWebhooks(tx, full, 100);
-      const want = due.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
-      return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, leaseMs) : [] };
-    });
-    if (claimed.rows.length) ensureThread(); // again, if it died
+  /** Endpoints of which this process holds all it may: no claim or fan-out leases it more. */
+  const full = (s: Services) => [...endpoints.values()].filter((e) => held(e) >= prefetch(e, s)).map((e) => e.id);
+
+  /** How many more of each locked endpoint's deliveries this process may lease. */
+  const room = (locked: DueWebhook[], s: Services) =>
+    locked.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
+
+  /** Leased deliveries to the thread, each endpoint's in their order. */
+  function hand(want: { d: DueWebhook; n: number }[], rows: ClaimedDelivery[], s: Services): void {
+    if (rows.length) ensureThread(); // again, if it died
     // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the
     // lease. The thread reads its own clock, so this is Date.now()'s time, not services.clock's.
-    const slack = leaseMs - s.config.WEBHOOK_TIMEOUT_MS;
+    const slack = s.config.WEBHOOK_LEASE_MS - s.config.WEBHOOK_TIMEOUT_MS;
     const startBy = Date.now() + slack - Math.min(1000, slack / 2);
-    for (const { d, n } of claimed.want) {
+    for (const { d, n } of want) {
       const e = endpoint(d.id, s);
-      const jobs: Job[] = claimed.rows.filter((r) => r.webhook_id === d.id).map((r) => ({
+      const jobs: Job[] = rows.filter((r) => r.webhook_id === d.id).map((r) => ({
         id: r.id, lease: r.lease, attempts: r.attempts, startBy, event_id: r.event_id, type: r.type,
         created_at: r.created_at.toISOString(), actor_id: r.actor_id, actor_name: r.actor_name, data: r.data,
       }));
@@ -201,9 +203,37 @@ export function webhookLoop(config: Config): WebhookLoop {
     }
   }
 
-  /** Claims one after another in this process (the poll's and those outside it), so none counts on what another is fetching. */
-  function claimInTurn(s: Services): Promise<void> {
-    const mine = (claiming ?? Promise.resolve()).then(() => claim(s));
+  /** Claims due deliveries for endpoints this process has room for, in one short transaction. */
+  async function claim(s: Services): Promise<void> {
+    if (stopping || totalHeld() >= MAX_HELD) return;
+    const claimed = await s.db.begin(async (tx) => {
+      const want = room(await lockDueWebhooks(tx, full(s), 100), s);
+      return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS) : [] };
+    });
+    hand(claimed.want, claimed.rows, s);
+  }
+
+  /**
+   * One batch of the fan-out, in one short transaction. The new deliveries of endpoints this
+   * process has room for are leased to it in the same statement (fan_out_events.sql), so
+   * they need no claim.
+   */
+  async function fanOut(s: Services) {
+    const leasing = !stopping && totalHeld() < MAX_HELD;
+    const r = await s.db.begin(async (tx) => {
+      const want = leasing ? room(await lockFanOutWebhooks(tx, full(s), 100), s) : [];
+      return { want, ...(await fanOutEvents(tx, FAN_OUT_BATCH, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS)) };
+    });
+    hand(r.want, r.leased, s);
+    return r;
+  }
+
+  /**
+   * Claims and fan-outs one after another in this process (the poll's and claims outside it),
+   * so none counts on what another is fetching.
+   */
+  function inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const mine = (claiming ?? Promise.resolve()).then(work);
     const done = mine.then(() => {}, () => {});
     claiming = done;
     void done.then(() => { if (claiming === done) claiming = undefined; });
@@ -213,7 +243,7 @@ export function webhookLoop(config: Config): WebhookLoop {
   /** A claim outside the poll: an endpoint ran low and may have more. */
   function claimSoon(): void {
     if (claiming || stopping || !services) return;
-    claimInTurn(services).catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)));
+    inTurn(() => claim(services!)).catch((err) => log.debug('webhook claim failed; the next poll tries again', describeError(err)));
   }
 
   // ---- results (from the thread)
@@ -280,11 +310,11 @@ export function webhookLoop(config: Config): WebhookLoop {
       recorded.catch(() => {});
       let fanned = 0;
       for (let i = 0; i < FAN_OUT_ROUNDS; i++) {
-        const { locked, events, deliveries } = await fanOutEvents(s.db, FAN_OUT_BATCH);
+        const { locked, events, deliveries } = await inTurn(() => fanOut(s));
         fanned += deliveries;
         if (!locked || events < FAN_OUT_BATCH) break;
       }
-      await claimInTurn(s);
+      await inTurn(() => claim(s));
       await recorded;
       busy = fanned > 0 || totalHeld() > 0;
       forgetIdle();
