@@ -1,6 +1,8 @@
 // Reports: every figure of GET /reports/summary against a hand-built data set with known
-// timestamps (written through SQL with the bookkeeping triggers off, as a fixture), an
-// agent's summary limited to what they may see, and the CSV export.
+// timestamps (written through SQL with the bookkeeping triggers off, as a fixture; those
+// that keep first responses are ENABLE ALWAYS and run, migration 0018), first responses
+// kept as they happen through the API, an agent's summary limited to what they may see,
+// and the CSV export.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { reportSummary } from '../src/db/reports.ts';
@@ -205,6 +207,62 @@ describe('GET /reports/summary: what the report counts that the SLA clock does n
     assert.equal(mine.created, 4);
     assert.deepEqual(mine.by_team.map((t: any) => t.name), [null, 'Desk']);
     assert.deepEqual(mine.agents.map((a: any) => a.full_name), ['Ada Agent']);
+  });
+});
+
+describe('GET /reports/summary: first responses kept as they happen', () => {
+  const app = useApp();
+
+  test('made through the API, each request keeps the time of its first public comment or status change by someone other than the creator, and the report reads it', async () => {
+    const admin = await app().user('ADMIN');
+    const agent = await app().user('AGENT');
+    const emp = await app().user('EMPLOYEE');
+    const file = async (title: string) => (await app().call('POST', '/requests', { key: emp.key, body: { title } })).body.id as string;
+    const comment = async (id: string, key: string, body: string, internal = false) =>
+      assert.equal((await app().call('POST', `/requests/${id}/comments`, { key, body: { body, ...(internal ? { internal } : {}) } })).status, 201);
+    const move = async (id: string, key: string, status: string) =>
+      assert.equal((await app().call('PATCH', `/requests/${id}/status`, { key, body: { status } })).status, 200);
+    // A: the creator's comment and an internal note are none; the agent's public comment is;
+    // the agent's later moves and comments leave it where it was.
+    const a = await file('A');
+    await comment(a, emp.key, 'any news?');
+    await comment(a, agent.key, 'note to self', true);
+    await comment(a, agent.key, 'looking into it');
+    await move(a, agent.key, 'IN_PROGRESS');
+    await comment(a, agent.key, 'fixed, I think');
+    // B: the agent's cancel is one (the SLA clock says otherwise: its first_response_at stays null).
+    const b = await file('B');
+    await move(b, agent.key, 'CANCELED');
+    // C: the creator cancels, then the agent comments on the closed request.
+    const c = await file('C');
+    await move(c, emp.key, 'CANCELED');
+    await comment(c, agent.key, 'reopen it if it comes back');
+    // D: never answered.
+    const d = await file('D');
+    await comment(d, emp.key, 'hello?');
+
+    const firsts = await app().db`
+      select x.request_id, min(x.at) as at
+      from (
+        select cm.request_id, cm.created_at as at from comments cm
+        join requests r on r.id = cm.request_id where not cm.internal and cm.author_id <> r.created_by
+        union all
+        select a.entity_id, a.created_at from audit_logs a join requests r on r.id = a.entity_id
+        where a.action = 'request.status_changed' and a.actor_id <> r.created_by
+      ) x
+      group by x.request_id`;
+    const kept = await app().db`select request_id, at, request_created_at from request_first_responses`;
+    const keptOf = new Map(kept.map((k) => [k.request_id, k]));
+    assert.deepEqual(new Set(kept.map((k) => k.request_id)), new Set([a, b, c]), 'A, B and C were answered, D was not');
+    for (const f of firsts) assert.equal(keptOf.get(f.request_id)!.at.getTime(), f.at.getTime(), 'the first response, not a later one');
+    const [{ sla }] = await app().db`select first_response_at as sla from requests where id = ${b}`;
+    assert.equal(sla, null);
+
+    const minutes = (await app().db`
+      select extract(epoch from f.at - r.created_at) / 60 as m from request_first_responses f join requests r on r.id = f.request_id order by 1`).map((x) => Number(x.m));
+    const s = (await app().call('GET', '/reports/summary', { key: admin.key })).body;
+    const median = Math.round(minutes[1] * 10) / 10;
+    assert.equal(s.first_response.median_minutes, median, 'the median of the three kept first responses');
   });
 });
 

@@ -8,8 +8,8 @@
 -- Cost (docs/benchmarks.md): the visible requests are read once, in `counts`, and folded
 -- there into a few hundred groups that every count is summed from, rather than copied into
 -- a CTE and scanned again per figure. The percentiles read only the rows they concern: the
--- requests resolved in the range (`done`) and the comments and status changes that may be
--- first responses (`first_response`).
+-- requests resolved in the range (`done`) and the first responses the database keeps
+-- (`first_response`, request_first_responses).
 with days as (
   -- The range's days in zone $8, counted as dates: a series of time stamps would step in
   -- the session's time zone, where a skipped midnight put every later step at 01:00 and
@@ -82,33 +82,25 @@ with days as (
     and ($3::uuid is null or r.team_id = $3)
     and (not $4::boolean or r.team_id is null)
 ), first_response as (
-  -- The first public comment or status change by someone other than the creator, per
-  -- visible request created in the range. Driven from the comments and status changes,
-  -- grouped per request and actor first (one agent's moves of a request count once), so
-  -- that the few requests answered are looked up by key instead of every request scanned.
-  -- Only what was written since $1: a response comes after its request, and a request
-  -- created in the range was created at $1 or later, so older rows cannot count (without
-  -- this the status changes of all time were read at every call: the audit log is the
-  -- largest table, and a 30-day report read a year of it; audit_logs_created_at serves it).
-  select extract(epoch from min(e.at) - r.created_at) / 60 as minutes
-  from (
-    select x.request_id, x.actor_id, min(x.at) as at
-    from (
-      select cm.request_id, cm.author_id as actor_id, cm.created_at as at from comments cm
-      where not cm.internal and cm.created_at >= $1::timestamptz
-      union all
-      select a.entity_id, a.actor_id, a.created_at from audit_logs a
-      where a.entity_type = 'request' and a.action = 'request.status_changed' and a.created_at >= $1::timestamptz
-    ) x
-    group by x.request_id, x.actor_id
-  ) e
-  join requests r on r.id = e.request_id
-  where e.actor_id is distinct from r.created_by
-    and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
+  -- The first response of each visible request created in the range, kept by the database
+  -- (request_first_responses, migration 0018: the first public comment or status change by
+  -- someone other than the creator). A report over every request reads that table alone;
+  -- the requests themselves are looked up only where the caller's visibility or a team
+  -- filter needs their team or assignee. The two branches exclude each other, and each
+  -- call is planned for its values (src/db/reports.ts), so only one is run.
+  select extract(epoch from f.at - f.request_created_at) / 60 as minutes
+  from request_first_responses f
+  where f.request_created_at >= $1::timestamptz and f.request_created_at < $2::timestamptz
+    and $5::boolean and $3::uuid is null and not $4::boolean
+  union all
+  select extract(epoch from f.at - f.request_created_at) / 60
+  from request_first_responses f
+  join requests r on r.id = f.request_id
+  where f.request_created_at >= $1::timestamptz and f.request_created_at < $2::timestamptz
+    and not ($5::boolean and $3::uuid is null and not $4::boolean)
     and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
     and ($3::uuid is null or r.team_id = $3)
     and (not $4::boolean or r.team_id is null)
-  group by r.id, r.created_at
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
