@@ -183,8 +183,12 @@ export function webhookLoop(config: Config): WebhookLoop {
   const room = (locked: DueWebhook[], s: Services) =>
     locked.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
 
-  /** Leased deliveries to the thread, each endpoint's in their order. */
-  function hand(want: { d: DueWebhook; n: number }[], rows: ClaimedDelivery[], s: Services): void {
+  /**
+   * Leased deliveries to the thread, each endpoint's in their order. After a claim, an
+   * endpoint that got less than it asked for has nothing more due; after a fan-out it may
+   * (older deliveries are left to the claim), so there only a full batch says more.
+   */
+  function hand(want: { d: DueWebhook; n: number }[], rows: ClaimedDelivery[], s: Services, by: 'claim' | 'fan-out'): void {
     if (rows.length) ensureThread(); // again, if it died
     // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the
     // lease. The thread reads its own clock, so this is Date.now()'s time, not services.clock's.
@@ -196,7 +200,7 @@ export function webhookLoop(config: Config): WebhookLoop {
         id: r.id, lease: r.lease, attempts: r.attempts, startBy, event_id: r.event_id, type: r.type,
         created_at: r.created_at.toISOString(), actor_id: r.actor_id, actor_name: r.actor_name, data: r.data,
       }));
-      e.more = jobs.length >= n;
+      if (by === 'claim' || jobs.length >= n) e.more = jobs.length >= n;
       if (jobs.length === 0) continue;
       e.held += jobs.length;
       toThread({ kind: 'work', endpoint: { id: d.id, url: d.url, secrets: d.previous_secret ? [d.secret, d.previous_secret] : [d.secret] }, jobs });
@@ -210,7 +214,7 @@ export function webhookLoop(config: Config): WebhookLoop {
       const want = room(await lockDueWebhooks(tx, full(s), 100), s);
       return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS) : [] };
     });
-    hand(claimed.want, claimed.rows, s);
+    hand(claimed.want, claimed.rows, s, 'claim');
   }
 
   /**
@@ -224,7 +228,7 @@ export function webhookLoop(config: Config): WebhookLoop {
       const want = leasing ? room(await lockFanOutWebhooks(tx, full(s), 100), s) : [];
       return { want, ...(await fanOutEvents(tx, FAN_OUT_BATCH, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS)) };
     });
-    hand(r.want, r.leased, s);
+    hand(r.want, r.leased, s, 'fan-out');
     return r;
   }
 
