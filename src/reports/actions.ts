@@ -1,6 +1,6 @@
 // The report operations: (db, actor, input) → figures, over what the actor may see.
 import * as v from 'valibot';
-import type { Tx } from '../db/index.ts';
+import type { Sql } from '../db/index.ts';
 import { reportSummary, resolveRange } from '../db/reports.ts';
 import { getSlaPolicy } from '../db/sla.ts';
 import { fail } from '../errors.ts';
@@ -24,7 +24,7 @@ export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
  * GET /reports/summary. `from`/`to` default to the last 30 days and may be at most 366
  * days apart; dates are midnights, and days are counted, in the SLA policy's time zone.
  */
-export async function summary(db: Tx, actor: Actor, q: SummaryInput, now: number) {
+export async function summary(db: Sql, actor: Actor, q: SummaryInput, now: number) {
   if (!mayReport(actor)) fail('forbidden', 'reports are for agents and admins');
   const tz = (await getSlaPolicy(db)).policy.timezone;
   const to = q.to ?? new Date(now).toISOString();
