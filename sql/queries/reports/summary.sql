@@ -123,7 +123,7 @@ with days as (
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
-    select day, n as created, 0 as resolved from created_days where n > 0
+    select day, n as created, 0 as resolved from created_days
     union all
     select day, 0, 1 from done
   ) x
