@@ -121,7 +121,10 @@ export async function webhookScenario(o: {
       const stopped = Date.now();
       withRps.push(create.rps);
       non2xx += create.non2xx + create.errors;
-      const [{ n: fanned }] = await o.sql`select count(*)::int as n from webhook_deliveries where webhook_id = ${hook.id}`;
+      // Behind: deliveries made but not received, and events the fan-out has not reached yet.
+      const [{ fanned, unfanned }] = await o.sql`
+        select (select count(*)::int from webhook_deliveries where webhook_id = ${hook.id}) as fanned,
+               (select count(*)::int from events e, webhook_fanout_cursor c where (e.xid, e.seq) > (c.xid, c.seq)) as unfanned`;
       const atStop = (await rx.receipts()).filter((r) => r.at <= stopped).length;
       // Drain: until the fan-out has passed every event and every delivery is recorded (at most a minute).
       let drained = Date.now();
@@ -135,7 +138,7 @@ export async function webhookScenario(o: {
       const window = (await rx.receipts()).filter((r) => r.at > stopped - o.durationS * 1000 && r.at <= stopped);
       latencies.push(...window.map((r) => r.latencyMs));
       windows += window.length;
-      backlog = Math.max(backlog, fanned - atStop);
+      backlog = Math.max(backlog, fanned + unfanned - atStop);
       drainMs = Math.max(drainMs, drained - stopped);
       await enable(false);
     };
