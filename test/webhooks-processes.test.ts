@@ -45,6 +45,12 @@ describe('several server processes', () => {
       assert.equal(new Set(ids).size, 210, 'each event delivered once');
       const created = new Set(rx.got.filter((r) => r.json.type === 'request.created').map((r) => r.json.data.request.id));
       assert.ok(made.every((r) => created.has(r.body.id)), 'every acknowledged create was delivered');
+      const madeIds = made.map((r) => r.body.id as string);
+      const [stored] = await app.db`
+        select (select count(*)::int from requests where id = any(${madeIds}::uuid[])) as requests,
+               (select count(*)::int from audit_logs where action = 'request.created' and entity_id = any(${madeIds}::uuid[])) as audited,
+               (select count(*)::int from events where type = 'request.created' and request_id = any(${madeIds}::uuid[])) as events`;
+      assert.deepEqual(stored, { requests: 200, audited: 200, events: 200 }, 'every acknowledged create is stored with its audit row and event');
       for (const r of rx.got) verified(w.secret, r);
       assert.ok(rx.maxInFlight() <= 3, `at most WEBHOOK_CONCURRENCY=3 attempts in flight over both processes, saw ${rx.maxInFlight()}`);
       const rows = await app.db`

@@ -26,6 +26,9 @@ create function request_first_responses__note(req uuid, actor uuid, answered_at 
     select r.id, r.created_at, answered_at
     from requests r
     where r.id = req and actor is distinct from r.created_by
+      -- Answered already (most later comments and moves): nothing to write. Without this
+      -- the conflict below would lock the kept row at every one of them.
+      and not exists (select 1 from request_first_responses f where f.request_id = req and f.at <= answered_at)
     on conflict (request_id) do update set at = excluded.at
       where excluded.at < request_first_responses.at;
   end;

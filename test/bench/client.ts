@@ -83,6 +83,31 @@ export async function wrk(base: string, connections: number, seconds: number, re
   }
 }
 
+/** The q-quantile (0..1) of xs, as the nearest rank below; NaN for none. */
+export const quantile = (xs: number[], q: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+/**
+ * `pairs` pairs of runs without and with what a scenario measures, in the order
+ * without-with, with-without, …: a rate that drifts while they run favours neither
+ * (docs/benchmarks.md, "2026-12-01, fifth session").
+ */
+export async function alternate(pairs: number, without: () => Promise<void>, withIt: () => Promise<void>, after?: () => void): Promise<void> {
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) { await without(); await withIt(); } else { await withIt(); await without(); }
+    after?.();
+  }
+}
+
 /** Requests created at full speed by the employee with `key` (what every create scenario sends). */
 export const createLoad = (key: string, title = 'bench create') => ({
   requests: [{ method: 'POST' as const, path: '/requests', headers: { 'x-api-key': key, 'content-type': 'application/json' }, body: JSON.stringify({ title, description: 'load', priority: 'LOW' }) }],

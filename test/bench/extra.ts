@@ -3,7 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
-import { createLoad, drive } from './client.ts';
+import { alternate, createLoad, drive, median, quantile } from './client.ts';
 import { sseReader } from '../sse.ts';
 
 const progress = (msg: string) => process.stdout.write(`» ${msg}\n`);
@@ -16,11 +16,6 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-const quantile = (xs: number[], q: number) => {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
 
 /** GET /reports/summary at 4 connections; GET /requests.csv of every row: rows/s and RSS growth. */
 export async function reportsScenarios(base: string, adminKey: string, serverPid: number, duration: number): Promise<Extra[]> {
@@ -56,12 +51,6 @@ export async function reportsScenarios(base: string, adminKey: string, serverPid
 /** How many pairs of create runs, one without and one with 200 open streams, the streams scenario makes. */
 const STREAM_PAIRS = Number(process.env.BENCH_STREAM_PAIRS || 4);
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
 /**
  * 200 open streams (as an ADMIN: every event reaches every stream) while requests are
  * created at full speed: event-to-client latency (event created_at → received) over a
@@ -90,12 +79,8 @@ export async function streamsScenario(base: string, adminKey: string, empKey: st
     await new Promise((r) => setTimeout(r, 1000)); // the last events reach the streams
     streams.close();
   };
-  // Without then with, then with then without, and so on: a create rate that drifts during
-  // the scenario favours neither.
-  for (let pair = 0; pair < STREAM_PAIRS; pair++) {
-    if (pair % 2 === 0) { await without(); await withOpen(); } else { await withOpen(); await without(); }
-    progress(`create ${Math.round(alone.at(-1)!)} req/s without, ${Math.round(withStreams.at(-1)!)} with streams`);
-  }
+  await alternate(STREAM_PAIRS, without, withOpen,
+    () => progress(`create ${Math.round(alone.at(-1)!)} req/s without, ${Math.round(withStreams.at(-1)!)} with streams`));
   const cost = 1 - median(withStreams) / median(alone);
   const p50 = quantile(latencies, 0.5);
   const p99 = quantile(latencies, 0.99);

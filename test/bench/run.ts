@@ -147,7 +147,7 @@ async function benchDatabase() {
   };
 }
 
-/** The create rate without a webhook endpoint, for the webhook scenario (before and after it). */
+/** The create rate without a webhook endpoint: the webhook scenario's slices without one. */
 const createBaseline = (base: string, key: string) => async () => {
   progress('create without a webhook endpoint');
   const r = await load('create', base, createLoad(key));

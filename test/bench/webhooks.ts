@@ -6,7 +6,7 @@
 // load stops, how long it takes to drain, and whether delivery kept up.
 import { spawn } from 'node:child_process';
 import type postgres from 'postgres';
-import { createLoad } from './client.ts';
+import { alternate, createLoad, median, quantile } from './client.ts';
 
 // The receiver answers over plain sockets, parsing only what it needs (the header block,
 // Content-Length, webhook-id, the body's created_at): through node:http it took 17-29% of
@@ -62,7 +62,6 @@ async function startReceiver() {
   };
 }
 
-const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] : NaN);
 
 export interface WebhookBench {
   scenario: 'create_with_webhook';
@@ -84,10 +83,6 @@ async function attemptTimes(base: string): Promise<{ sum: number; count: number 
 
 /** Pairs of slices, without and with the endpoint (BENCH_WEBHOOK_PAIRS). */
 const PAIRS = Number(process.env.BENCH_WEBHOOK_PAIRS || 3);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /**
  * `load` runs the load generator (warm-up, then the measured seconds) and returns its
@@ -143,19 +138,16 @@ export async function webhookScenario(o: {
       await enable(false);
     };
     const withoutEndpoint = async () => { withoutRps.push(await o.baseline()); };
-    for (let i = 0; i < PAIRS; i++) {
-      if (i % 2 === 0) { await withoutEndpoint(); await withEndpoint(); } else { await withEndpoint(); await withoutEndpoint(); }
-    }
+    await alternate(PAIRS, withoutEndpoint, withEndpoint);
     const after = await attemptTimes(o.base);
     const receipts = await rx.receipts();
     const ids = new Set(receipts.map((r) => r.id));
-    latencies.sort((a, b) => a - b);
     const deliveriesPerS = Math.round(windows / (o.durationS * PAIRS));
     const share = Math.round((median(withRps) / median(withoutRps)) * 100) / 100;
     return {
       scenario: 'create_with_webhook', create_rps: Math.round(median(withRps)), create_rps_without: Math.round(median(withoutRps)),
       create_rps_runs: withRps, create_rps_without_runs: withoutRps, create_share: share,
-      deliveries_per_s: deliveriesPerS, p50_ms: pct(latencies, 50), p99_ms: pct(latencies, 99),
+      deliveries_per_s: deliveriesPerS, p50_ms: quantile(latencies, 0.5), p99_ms: quantile(latencies, 0.99),
       backlog_at_end: backlog, drain_ms: drainMs, delivered: ids.size, duplicates: receipts.length - ids.size,
       // Kept up: the create rate within 25% of the rate without webhooks, and no more than a second's deliveries behind when the load stopped.
       keeps_up: share >= 0.75 && backlog <= Math.max(100, deliveriesPerS),
