@@ -18,9 +18,13 @@ function rssMiB(pid: number): number {
 
 
 /** GET /reports/summary at 4 connections; GET /requests.csv of every row: rows/s and RSS growth. */
-export async function reportsScenarios(base: string, adminKey: string, serverPid: number, duration: number): Promise<Extra[]> {
+export async function reportsScenarios(base: string, adminKey: string, serverPid: number, duration: number, warmup: number): Promise<Extra[]> {
   progress('reports_summary over every row: ServiceFlow, 4 connections');
-  const r = await drive(base, 4, duration, { requests: [{ method: 'GET', path: '/reports/summary', headers: { 'x-api-key': adminKey } }] });
+  const summary = { requests: [{ method: 'GET' as const, path: '/reports/summary', headers: { 'x-api-key': adminKey } }] };
+  // Warmed up like every other scenario (run.ts load): the first calls also open the
+  // server's transaction connections and read the index into PostgreSQL's buffers.
+  if (warmup > 0) await drive(base, 4, warmup, summary);
+  const r = await drive(base, 4, duration, summary);
   progress(`reports_summary: ${Math.round(r.rps)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx + r.errors} (${r.client})`);
 
   progress('requests.csv of every row');

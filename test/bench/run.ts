@@ -381,7 +381,7 @@ async function main() {
     await sql`checkpoint`.catch(() => {});
     await reads(200_000);
     const extras = [
-      ...await reportsScenarios(base, admin, server.child.pid!, DURATION),
+      ...await reportsScenarios(base, admin, server.child.pid!, DURATION, WARMUP),
       ...await streamsScenario(base, admin, empKey, DURATION, CONNECTIONS),
     ];
 

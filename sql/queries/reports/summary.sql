@@ -92,9 +92,14 @@ with days as (
          coalesce(sum(res_breached), 0) as res_breached
   from counts
 ), done as materialized (
-  -- The requests resolved (DONE) in the range: their day and time to resolution. Few, as a
-  -- rule, next to all requests; read by the status index when they are.
-  select (r.resolved_at at time zone $8)::date as day, extract(epoch from r.resolved_at - r.created_at) / 60 as minutes
+  -- The requests resolved (DONE) in the range: their day (found like created_days' by a
+  -- binary search of day_starts, not a time zone conversion) and time to resolution, an
+  -- interval. Read from requests_done_resolved (migration 0019), an index of just those.
+  -- The percentiles below sort the intervals themselves: exact, and as cheap as floats,
+  -- where minutes as numeric (extract's type) took twice as long to compute and sort
+  -- (docs/benchmarks.md, "seventh session").
+  select (select first from day_starts) + width_bucket(r.resolved_at, (select starts from day_starts)) - 1 as day,
+         r.resolved_at - r.created_at as took
   from requests r
   where r.status = 'DONE' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
     and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
@@ -107,12 +112,12 @@ with days as (
   -- the requests themselves are looked up only where the caller's visibility or a team
   -- filter needs their team or assignee. The two branches exclude each other, and each
   -- call is planned for its values (src/db/reports.ts), so only one is run.
-  select extract(epoch from f.at - f.request_created_at) / 60 as minutes
+  select f.at - f.request_created_at as took
   from request_first_responses f
   where f.request_created_at >= $1::timestamptz and f.request_created_at < $2::timestamptz
     and $5::boolean and $3::uuid is null and not $4::boolean
   union all
-  select extract(epoch from f.at - f.request_created_at) / 60
+  select f.at - f.request_created_at
   from request_first_responses f
   join requests r on r.id = f.request_id
   where f.request_created_at >= $1::timestamptz and f.request_created_at < $2::timestamptz
@@ -125,7 +130,7 @@ with days as (
   from (
     select day, n as created, 0 as resolved from created_days
     union all
-    select day, 0, 1 from done
+    select day, 0, count(*) from done group by day
   ) x
   group by day
 ), teams_seen as (
@@ -150,12 +155,12 @@ select json_build_object(
       'resolved', ts.resolved, 'open', ts.open) order by tm.name nulls first), '[]'::json)
     from teams_seen ts left join teams tm on tm.id = ts.team_id),
   'first_response', (select json_build_object(
-    'median_minutes', round((percentile_cont(0.5) within group (order by minutes))::numeric, 1),
-    'p90_minutes', round((percentile_cont(0.9) within group (order by minutes))::numeric, 1),
+    'median_minutes', round(extract(epoch from percentile_cont(0.5) within group (order by took)) / 60, 1),
+    'p90_minutes', round(extract(epoch from percentile_cont(0.9) within group (order by took)) / 60, 1),
     'sla_met_percent', round(100.0 * t.fr_met / nullif(t.fr_met + t.fr_breached, 0), 1)) from first_response),
   'resolution', (select json_build_object(
-    'median_minutes', round((percentile_cont(0.5) within group (order by minutes))::numeric, 1),
-    'p90_minutes', round((percentile_cont(0.9) within group (order by minutes))::numeric, 1),
+    'median_minutes', round(extract(epoch from percentile_cont(0.5) within group (order by took)) / 60, 1),
+    'p90_minutes', round(extract(epoch from percentile_cont(0.9) within group (order by took)) / 60, 1),
     'sla_met_percent', round(100.0 * t.res_met / nullif(t.res_met + t.res_breached, 0), 1)) from done),
   'by_day', (select coalesce(json_agg(json_build_object('date', to_char(days.day, 'YYYY-MM-DD'),
       'created', coalesce(pd.created, 0), 'resolved', coalesce(pd.resolved, 0)) order by days.day), '[]'::json)
