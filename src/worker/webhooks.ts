@@ -184,9 +184,9 @@ export function webhookLoop(config: Config): WebhookLoop {
   /** Endpoints of which this process holds all it may: no claim or fan-out leases it more. */
   const full = (s: Services) => [...endpoints.values()].filter((e) => held(e) >= prefetch(e, s)).map((e) => e.id);
 
-  /** How many more of each locked endpoint's deliveries this process may lease. */
+  /** How many more of each locked endpoint's deliveries (`n` of endpoint `id`) this process may lease. */
   const room = (locked: DueWebhook[], s: Services) =>
-    locked.map((d) => ({ d, n: prefetch(endpoint(d.id, s), s) - held(endpoint(d.id, s)) })).filter((w) => w.n > 0);
+    locked.map((d) => { const e = endpoint(d.id, s); return { d, id: d.id, n: prefetch(e, s) - held(e) }; }).filter((w) => w.n > 0);
 
   /**
    * Leased deliveries to the thread, each endpoint's in their order. After a claim, an
@@ -205,7 +205,8 @@ export function webhookLoop(config: Config): WebhookLoop {
         id: r.id, lease: r.lease, attempts: r.attempts, startBy, event_id: r.event_id, type: r.type,
         created_at: r.created_at.toISOString(), actor_id: r.actor_id, actor_name: r.actor_name, data: r.data,
       }));
-      if (by === 'claim' || jobs.length >= n) e.more = jobs.length >= n;
+      if (jobs.length >= n) e.more = true;
+      else if (by === 'claim') e.more = false;
       if (jobs.length === 0) continue;
       e.held += jobs.length;
       toThread({ kind: 'work', endpoint: { id: d.id, url: d.url, secrets: d.previous_secret ? [d.secret, d.previous_secret] : [d.secret] }, jobs });
@@ -217,7 +218,7 @@ export function webhookLoop(config: Config): WebhookLoop {
     if (stopping || totalHeld() >= MAX_HELD) return;
     const claimed = await s.db.begin(async (tx) => {
       const want = room(await lockDueWebhooks(tx, full(s), 100), s);
-      return { want, rows: want.length ? await claimDeliveries(tx, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS) : [] };
+      return { want, rows: want.length ? await claimDeliveries(tx, want, owner, s.config.WEBHOOK_LEASE_MS) : [] };
     });
     hand(claimed.want, claimed.rows, s, 'claim');
   }
@@ -231,7 +232,7 @@ export function webhookLoop(config: Config): WebhookLoop {
     const leasing = !stopping && totalHeld() < MAX_HELD;
     const r = await s.db.begin(async (tx) => {
       const want = leasing ? room(await lockFanOutWebhooks(tx, full(s), 100), s) : [];
-      return { want, ...(await fanOutEvents(tx, FAN_OUT_BATCH, want.map((w) => ({ id: w.d.id, n: w.n })), owner, s.config.WEBHOOK_LEASE_MS)) };
+      return { want, ...(await fanOutEvents(tx, FAN_OUT_BATCH, want, owner, s.config.WEBHOOK_LEASE_MS)) };
     });
     hand(r.want, r.leased, s, 'fan-out');
     return r;

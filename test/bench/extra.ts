@@ -16,7 +16,6 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-
 /** GET /reports/summary at 4 connections; GET /requests.csv of every row: rows/s and RSS growth. */
 export async function reportsScenarios(base: string, adminKey: string, serverPid: number, duration: number, warmup: number): Promise<Extra[]> {
   progress('reports_summary over every row: ServiceFlow, 4 connections');

@@ -2,21 +2,19 @@
 -- endpoint $1[i], leased to process $3 for $4 ms, each with the event it delivers. This
 -- statement's snapshot is taken after the locks, so it sees every claim committed before:
 -- an endpoint whose deliveries another live process holds is left to that process (one
--- process works an endpoint at a time, which keeps WEBHOOK_CONCURRENCY exact). The event's
+-- process works an endpoint at a time, which keeps WEBHOOK_CONCURRENCY exact). Which
+-- deliveries are due and which leases live: the views of migration 0021. The event's
 -- data comes as JSON text, sent as it is.
 with want as (
   select t.id, t.n
   from unnest($1::uuid[], $2::int[]) as t (id, n)
-  where not exists (
-    select 1 from webhook_deliveries x
-    where x.webhook_id = t.id and x.status = 'pending' and x.leased_until > now() and x.lease_owner <> $3)
+  where not exists (select 1 from webhook_live_leases x where x.webhook_id = t.id and x.lease_owner <> $3)
 ), pick as (
   select d.id
   from want
   cross join lateral (
-    select d.id from webhook_deliveries d
-    where d.webhook_id = want.id and d.status = 'pending' and d.next_attempt_at <= now()
-      and (d.leased_until is null or d.leased_until <= now())
+    select d.id from webhook_due_deliveries d
+    where d.webhook_id = want.id
     order by d.next_attempt_at, d.seq
     limit want.n
     for update skip locked

@@ -9,9 +9,9 @@
 -- transaction) are leased at once to process $4 for $5 ms, at most $3[i] of them, as
 -- claim_webhook_deliveries.sql would lease them: a claim after the insert was a second
 -- write of every delivery, and the larger part of what a delivery cost PostgreSQL. Only
--- where a claim would take them, in the same order: no other live process works the
--- endpoint (this statement's snapshot is taken after the locks), and none of its due
--- deliveries waits unleased (older ones go first, to the claim). Leased rows come back
+-- where a claim would take them, by the same views (migration 0021): no other live
+-- process works the endpoint (this statement's snapshot is taken after the locks), and
+-- none of its due deliveries waits unleased (older ones go first, to the claim). Leased rows come back
 -- with their events; the first row carries the counts, and is all there is when nothing
 -- was leased.
 with c as (
@@ -30,13 +30,8 @@ with c as (
 ), room as (
   select t.id, t.n
   from unnest($2::uuid[], $3::int[]) as t (id, n)
-  where not exists (
-      select 1 from webhook_deliveries x
-      where x.webhook_id = t.id and x.status = 'pending' and x.leased_until > now() and x.lease_owner <> $4)
-    and not exists (
-      select 1 from webhook_deliveries x
-      where x.webhook_id = t.id and x.status = 'pending' and x.next_attempt_at <= now()
-        and (x.leased_until is null or x.leased_until <= now()))
+  where not exists (select 1 from webhook_live_leases x where x.webhook_id = t.id and x.lease_owner <> $4)
+    and not exists (select 1 from webhook_due_deliveries x where x.webhook_id = t.id)
 ), receiving as (
   select w.id as webhook_id, b.id as event_id, b.type, b.xid, b.seq,
          row_number() over (partition by w.id order by b.xid, b.seq) <= coalesce(r.n, 0) as leased

@@ -3,11 +3,10 @@
 -- (lock_due_webhooks.sql), so that the fan-out may lease their new deliveries to this
 -- process at once instead of leaving them for a claim. With nothing waiting, nothing is
 -- locked (an idle poll writes nothing). $1 endpoints to leave out (this process has enough
--- of theirs), $2 how many at most. With each, what a delivery needs: its URL and the
--- secrets that sign (the previous one only within its 24 hours).
-select w.id, w.url, w.secret,
-       case when w.previous_secret_expires_at > now() then w.previous_secret end as previous_secret
-from webhooks w
+-- of theirs), $2 how many at most. With each, what a delivery needs (webhook_senders,
+-- migration 0021).
+select w.id, w.url, w.secret, w.previous_secret
+from webhook_senders w
 where w.is_active
   and w.id <> all ($1::uuid[])
   and exists (
