@@ -7,9 +7,9 @@ export const resolveRange = async (db: Tx, from: string, to: string, tz: string)
 
 export interface SummaryFilter { from: Date; to: Date; team: string | null; noTeam: boolean; visible: Visibility; tz: string; now: Date }
 
-/** In a transaction: planned per call (which team filter is on decides the plan), without parallel workers (serial_plan.sql). */
+/** In a transaction: planned per call (which team filter is on decides the plan), as summary_plan.sql sets. */
 export async function summarize(tx: Tx, f: SummaryFilter) {
-  await query(tx, 'reports/serial_plan');
+  await query(tx, 'reports/summary_plan', [f.visible.all]);
   return (await query<{ summary: Record<string, unknown> }>(tx, 'reports/summary', [
     f.from, f.to, f.team, f.noTeam, f.visible.all, f.visible.teams, f.visible.actor, f.tz, f.now,
   ], true))[0].summary;
