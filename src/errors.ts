@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   member_has_open_requests: 409,
   assignee_not_in_team: 409,
   telegram_not_configured: 409,
+  webhook_inactive: 409,
   precondition_failed: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,

@@ -47,16 +47,52 @@ export const idOf = (s: string): string | null => (UUID.test(s) ? s.toLowerCase(
 // in PostgreSQL, and JavaScript would take it).
 const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
 const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const STAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2})))?$/i;
 
-/** An RFC 3339 time stamp (a date alone is accepted as its midnight UTC) in the years 0001..9999 (UTC). */
+/** Milliseconds since the epoch of a UTC date and time; years below 100 taken as written (Date.UTC would add 1900). */
+function utcMs(y: number, mo: number, d: number, h: number, mi: number, sec: number): number {
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, sec, 0);
+  return t.getTime();
+}
+
+const daysIn = (y: number, mo: number) => new Date(utcMs(y, mo + 1, 0, 0, 0, 0)).getUTCDate();
+
+/**
+ * A date alone as it was written, a time stamp as the same instant in UTC with its
+ * fraction kept (`2026-11-01T10:00:00.5+16:00` → `2026-10-31T18:00:00.5Z`), or null
+ * when it is neither: a day past its month's end, hour 24, an offset's hours past 23.
+ * Checked here, field by field, because the database is stricter than Date.parse (it
+ * takes no offset past ±15:59) and more lenient (it rolls 24:00 into the next day): a bad
+ * value that reached it was a 422, or a CSV cut off after its first line.
+ */
+export function rfc3339(s: string): string | null {
+  const m = STAMP.exec(s);
+  if (!m) return null;
+  const [y, mo, d] = [m[1], m[2], m[3]].map(Number);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysIn(y, mo)) return null;
+  if (m[4] === undefined) return utcMs(y, mo, d, 0, 0, 0) >= FIRST_MS ? s : null;
+  const [h, mi, sec] = [m[4], m[5], m[6] ?? '0'].map(Number);
+  if (h > 23 || mi > 59 || sec > 59) return null;
+  const [oh, om] = [Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  if (oh > 23 || om > 59) return null;
+  const ms = utcMs(y, mo, d, h, mi, sec) - (m[8] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
+  if (!(ms >= FIRST_MS && ms <= LAST_MS)) return null;
+  return `${new Date(ms).toISOString().slice(0, 19)}${m[7] ?? ''}Z`;
+}
+
+/**
+ * An RFC 3339 time stamp (seconds may be left out; a leap second is not taken) or a date
+ * alone, in the years 0001..9999 (UTC). The output is rfc3339's: a date as written (a
+ * report takes it as a midnight of the SLA policy's zone, a filter as midnight UTC), a
+ * time stamp in UTC.
+ */
 export const timestamp = () =>
   v.pipe(
     v.string(),
-    v.check((s) => {
-      if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/i.test(s)) return false;
-      const ms = Date.parse(s);
-      return ms >= FIRST_MS && ms <= LAST_MS;
-    }, 'must be an RFC 3339 time stamp in the years 0001 to 9999'),
+    v.check((s) => rfc3339(s) !== null, 'must be an RFC 3339 time stamp in the years 0001 to 9999'),
+    v.transform((s) => rfc3339(s)!),
   );
 
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown, code: ErrorCode = 'validation_failed'): v.InferOutput<S> {

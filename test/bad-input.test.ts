@@ -72,6 +72,20 @@ describe('bad input is a 4xx', () => {
     assert.equal((await app().call('GET', '/audit-logs?since=0001-01-01&until=9999-12-31T23:59:59Z', { key: admin.key })).status, 200);
   });
 
+  test('a day past its month, hour 24 or an offset past 23:59 is 400 invalid_query; an offset PostgreSQL would refuse (past ±15:59) is taken as the instant it names', async () => {
+    badQuery(await app().call('GET', '/requests?created_after=2026-02-30T00:00:00Z', { key: admin.key }), 'created_after');
+    badQuery(await app().call('GET', '/requests?created_before=2025-02-29', { key: admin.key }), 'created_before');
+    badQuery(await app().call('GET', '/audit-logs?since=2026-11-01T24:00:00Z', { key: admin.key }), 'since');
+    badQuery(await app().call('GET', '/events?since=2026-11-01T00:00:00%2B24:00', { key: admin.key }), 'since');
+    assert.equal((await app().call('GET', '/requests?created_before=2024-02-29', { key: admin.key })).status, 200);
+    const at = new Date(Date.now() - 86_400_000);
+    const far = new Date(at.getTime() - 20 * 3_600_000).toISOString().slice(0, 19) + '-20:00';
+    const a = await app().call('GET', `/requests?created_after=${encodeURIComponent(far)}`, { key: admin.key });
+    const b = await app().call('GET', `/requests?created_after=${encodeURIComponent(at.toISOString().slice(0, 19) + 'Z')}`, { key: admin.key });
+    assert.equal(a.status, 200, a.text);
+    assert.deepEqual(a.body.items.map((r: any) => r.id), b.body.items.map((r: any) => r.id));
+  });
+
   test('a body that is not valid UTF-8 is 400 malformed_json and nothing is stored', async () => {
     const emp = await app().user('EMPLOYEE');
     const bytes = Buffer.concat([Buffer.from('{"title":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);

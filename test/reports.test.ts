@@ -126,6 +126,31 @@ describe('GET /reports/summary', () => {
     problem(await app().call('GET', '/reports/summary?from=2026-11-04&to=2026-11-01', { key: admin.key }), 400, 'invalid_query');
     problem(await app().call('GET', '/reports/summary?from=yesterday', { key: admin.key }), 400, 'invalid_query');
   });
+
+  test('a date alone as `to` defaults `from` to the date 30 days before it', async () => {
+    const r = await app().call('GET', '/reports/summary?to=2026-11-04', { key: admin.key });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual([r.body.from, r.body.to], ['2026-10-05T00:00:00.000Z', '2026-11-04T00:00:00.000Z']);
+    assert.equal(r.body.by_day.length, 30);
+    assert.equal(r.body.by_day[0].date, '2026-10-05');
+  });
+
+  test('every RFC 3339 offset is taken, impossible dates and times are 400 (not 422), and the years 0001-0099 stay themselves', async () => {
+    // 2026-11-01T00:00Z, written at +16:00 and -23:59 (PostgreSQL itself takes no offset past ±15:59).
+    for (const from of ['2026-11-01T16:00:00%2B16:00', '2026-10-31T00:01:00-23:59']) {
+      const r = await app().call('GET', `/reports/summary?from=${from}&to=2026-11-04`, { key: admin.key });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.from, '2026-11-01T00:00:00.000Z');
+      assert.deepEqual([r.body.created, r.body.resolved, r.body.canceled], [4, 2, 1]);
+    }
+    for (const bad of ['from=2026-02-30', 'from=2026-11-31', 'to=2026-11-04T24:00:00Z', 'to=2026-11-04T10:60:00Z', 'from=2026-11-01T00:00:00%2B24:00', 'to=0001-01-15']) {
+      problem(await app().call('GET', `/reports/summary?${bad}`, { key: admin.key }), 400, 'invalid_query');
+    }
+    const ancient = await app().call('GET', '/reports/summary?from=0050-03-01&to=0050-03-05', { key: admin.key });
+    assert.equal(ancient.status, 200, ancient.text);
+    assert.deepEqual([ancient.body.from, ancient.body.to], ['0050-03-01T00:00:00.000Z', '0050-03-05T00:00:00.000Z']);
+    assert.deepEqual(ancient.body.by_day.map((d: any) => d.date), ['0050-03-01', '0050-03-02', '0050-03-03', '0050-03-04']);
+  });
 });
 
 describe('GET /reports/summary: what the report counts that the SLA clock does not', () => {
@@ -318,6 +343,16 @@ describe('GET /reports/summary: days in a time zone whose clocks change at midni
     return r.body;
   };
 
+  test('a date alone as `to` defaults `from` to the midnight of the date 30 days before, in the policy\'s zone', async () => {
+    const s = await summary('2026-10-01', '2026-11-05');
+    const r = await app().call('GET', '/reports/summary?to=2026-11-05', { key: admin.key });
+    assert.equal(r.status, 200, r.text);
+    // 6 October 00:00 in Havana (daylight, UTC-4) to 5 November 00:00 (standard, UTC-5): 30 local days.
+    assert.deepEqual([r.body.from, r.body.to], ['2026-10-06T04:00:00.000Z', '2026-11-05T05:00:00.000Z']);
+    assert.equal(r.body.by_day.length, 30);
+    assert.equal(r.body.created, s.created);
+  });
+
   test('a request is counted on its local day, and the day that has midnight twice starts at the first', async () => {
     const fall = await summary('2026-10-31', '2026-11-02');
     assert.equal(fall.created, 3);
@@ -374,6 +409,23 @@ describe('GET /requests.csv', () => {
     const high = parseCsv((await app().call('GET', '/requests.csv?priority=HIGH', { key: a.key })).text).slice(1).map((r) => r[2]);
     assert.deepEqual(high, ['mine']);
     problem(await app().call('GET', '/requests.csv?limit=5', { key: a.key }), 400, 'invalid_query');
+  });
+
+  test('a filter the database could not read is 400 before the first byte; any RFC 3339 offset is taken', async () => {
+    const admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE');
+    await app().call('POST', '/requests', { key: emp.key, body: { title: 'Offset check' } });
+    for (const bad of ['created_after=2026-02-30T00:00:00Z', 'created_before=2026-11-31', 'created_after=2026-11-01T24:00:00Z']) {
+      problem(await app().call('GET', `/requests.csv?${bad}`, { key: admin.key }), 400, 'invalid_query');
+    }
+    // The same instant, at an offset past PostgreSQL's ±15:59 and in UTC: the same rows, whole.
+    const at = new Date(Date.now() - 3_600_000);
+    const local = new Date(at.getTime() + 16 * 3_600_000).toISOString().slice(0, 19) + '+16:00';
+    const far = await app().call('GET', `/requests.csv?created_after=${encodeURIComponent(local)}`, { key: admin.key });
+    const utc = await app().call('GET', `/requests.csv?created_after=${encodeURIComponent(at.toISOString())}`, { key: admin.key });
+    assert.equal(far.status, 200, far.text);
+    assert.equal(far.text, utc.text);
+    assert.ok(parseCsv(far.text).some((row) => row[2] === 'Offset check'));
   });
 
   test('streams every row, past one page of the cursor', async () => {

@@ -202,12 +202,14 @@ describe('webhook delivery', () => {
     assert.deepEqual([d.status, d.attempts], ['failed', 1]);
     const audit = (await app.call('GET', `/audit-logs?entity_type=webhook&entity_id=${id}&action=webhook.disabled`, { key: admin.key })).body.items;
     assert.deepEqual(audit.map((e: any) => [e.actor, e.changes.is_active]), [[null, [true, false]]]);
-    // Disabled: a ping waits, nothing is sent.
-    await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key });
+    // Disabled: a ping is refused, and nothing is sent.
+    const refused = await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key });
+    assert.deepEqual([refused.status, refused.body.code], [409, 'webhook_inactive']);
     await new Promise((r) => setTimeout(r, 400));
     assert.equal(rx.got.length, 1);
     const on = await app.call('PATCH', `/webhooks/${id}`, { key: admin.key, body: { is_active: true } });
     assert.deepEqual([on.body.is_active, on.body.disabled_reason], [true, null]);
+    assert.equal((await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key })).status, 202);
     await rx.waitFor(2);
   });
 
@@ -237,6 +239,17 @@ describe('webhook delivery', () => {
     assert.equal(attempts[0].error, 'timed out after 800 ms');
     assert.ok(attempts[0].duration_ms >= 790);
     assert.equal(d.status, 'succeeded');
+  });
+
+  test('a 2xx whose body is still coming at WEBHOOK_TIMEOUT_MS is a success, with what came as its excerpt', async (t) => {
+    const { rx, id } = await endpoint(t, ['webhook.ping'], () => ({ status: 200, body: 'partial', unfinished: true }));
+    await app.call('POST', `/webhooks/${id}/ping`, { key: admin.key });
+    const [d] = await settled(id);
+    assert.equal(d.status, 'succeeded');
+    const { attempts } = await detail(id, d.id);
+    assert.deepEqual(attempts.map((a: any) => [a.response_status, a.error, a.response_excerpt]), [[200, null, 'partial']]);
+    assert.ok(attempts[0].duration_ms >= 790, `cut at the deadline, ${attempts[0].duration_ms} ms`);
+    assert.equal(rx.got.length, 1, 'not sent again');
   });
 
   test('one slow endpoint does not delay another, and holds at most WEBHOOK_CONCURRENCY attempts at once', async (t) => {

@@ -6,8 +6,12 @@ import { Webhook } from 'standardwebhooks';
 
 export interface Received { headers: http.IncomingHttpHeaders; body: string; json: any; at: number; path: string }
 
-/** What to answer the n-th delivery (1-based): a status with headers and body (after delayMs), or 'hang' (never answer). */
-export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
+/**
+ * What to answer the n-th delivery (1-based): a status with headers and body (after
+ * delayMs), or 'hang' (never answer). `unfinished`: the status and the body are sent, and
+ * the body is never ended.
+ */
+export type Answer = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; unfinished?: boolean } | 'hang';
 
 export interface Receiver {
   url: string;
@@ -39,7 +43,8 @@ export async function receiver(answer: (n: number, r: Received) => Answer = () =
       if (a === 'hang') return; // the socket stays open; the sender's timeout ends it
       setTimeout(() => {
         res.writeHead(a.status, { 'Content-Type': 'text/plain', ...a.headers });
-        res.end(a.body ?? 'ok');
+        if (a.unfinished) res.write(a.body ?? 'ok');
+        else res.end(a.body ?? 'ok');
       }, a.delayMs ?? 0);
     });
   });

@@ -182,6 +182,21 @@ describe('the webhook endpoint API', () => {
     problem(await app().call('POST', `/webhooks/${other.id}/deliveries/${failed.id}/redeliver`, { key: admin.key }), 404, 'not_found');
   });
 
+  test('a disabled endpoint is pinged and redelivered to only once enabled: 409 webhook_inactive, and nothing is queued', async () => {
+    const admin = await app().user('ADMIN');
+    const w = (await app().call('POST', '/webhooks', { key: admin.key, body: { url: 'http://127.0.0.1:9/', events: ['*'] } })).body;
+    const ping = (await app().call('POST', `/webhooks/${w.id}/ping`, { key: admin.key })).body.event_id;
+    const [d] = await app().db`update webhook_deliveries set status = 'failed', attempts = 10 where event_id = ${ping} returning id`;
+    assert.equal((await app().call('PATCH', `/webhooks/${w.id}`, { key: admin.key, body: { is_active: false } })).status, 200);
+    problem(await app().call('POST', `/webhooks/${w.id}/ping`, { key: admin.key }), 409, 'webhook_inactive');
+    problem(await app().call('POST', `/webhooks/${w.id}/deliveries/${d.id}/redeliver`, { key: admin.key }), 409, 'webhook_inactive');
+    const [{ n, pending }] = await app().db`select count(*)::int as n, count(*) filter (where status = 'pending')::int as pending from webhook_deliveries where webhook_id = ${w.id}`;
+    assert.deepEqual([n, pending], [1, 0], 'no ping queued, the failed delivery left failed');
+    assert.equal((await app().call('PATCH', `/webhooks/${w.id}`, { key: admin.key, body: { is_active: true } })).status, 200);
+    assert.equal((await app().call('POST', `/webhooks/${w.id}/deliveries/${d.id}/redeliver`, { key: admin.key })).status, 202);
+    assert.equal((await app().call('POST', `/webhooks/${w.id}/ping`, { key: admin.key })).status, 202);
+  });
+
   test('DELETE removes the endpoint with its pending deliveries, audited', async () => {
     const admin = await app().user('ADMIN');
     const w = (await app().call('POST', '/webhooks', { key: admin.key, body: { url: 'http://127.0.0.1:9/', events: ['*'] } })).body;

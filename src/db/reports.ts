@@ -2,8 +2,10 @@
 import { one, query, type Sql, type Tx } from './index.ts';
 import type { Visibility } from './requests.ts';
 
-export const resolveRange = async (db: Tx, from: string, to: string, tz: string) =>
-  (await one<{ from_at: Date; to_at: Date }>(db, 'reports/resolve_range', [from, to, tz]))!;
+export async function resolveRange(db: Tx, from: string, to: string, tz: string) {
+  const r = (await one<{ from_ms: number; to_ms: number }>(db, 'reports/resolve_range', [from, to, tz]))!;
+  return { from_at: new Date(r.from_ms), to_at: new Date(r.to_ms) };
+}
 
 export interface SummaryFilter { from: Date; to: Date; team: string | null; noTeam: boolean; visible: Visibility; tz: string; now: Date }
 

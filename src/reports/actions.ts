@@ -6,7 +6,7 @@ import { getSlaPolicy } from '../db/sla.ts';
 import { fail } from '../errors.ts';
 import { listScope } from '../requests/policy.ts';
 import type { Actor } from '../users/keys.ts';
-import { timestamp, uuid } from '../validation.ts';
+import { rfc3339, timestamp, uuid } from '../validation.ts';
 
 export const SummaryQuery = v.strictObject({
   from: v.optional(timestamp()),
@@ -16,6 +16,18 @@ export const SummaryQuery = v.strictObject({
 export type SummaryInput = v.InferOutput<typeof SummaryQuery>;
 
 const DAY_MS = 86_400_000;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The default `from`: before a date, the date 30 days earlier (both then midnights of the
+ * policy's zone, so the range is 30 of its days); before a time stamp, 30 × 24 hours.
+ * Both are in the form validation.ts gives (a date, or a UTC time stamp).
+ */
+function thirtyDaysBefore(to: string): string {
+  const d = new Date(DATE.test(to) ? `${to}T00:00:00Z` : to);
+  d.setUTCDate(d.getUTCDate() - 30);
+  return DATE.test(to) ? d.toISOString().slice(0, 10) : d.toISOString();
+}
 
 /** Reports are for agents (over what they may see) and admins (everything). */
 export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
@@ -28,7 +40,8 @@ export async function summary(db: Sql, actor: Actor, q: SummaryInput, now: numbe
   if (!mayReport(actor)) fail('forbidden', 'reports are for agents and admins');
   const tz = (await getSlaPolicy(db)).policy.timezone;
   const to = q.to ?? new Date(now).toISOString();
-  const from = q.from ?? new Date(Date.parse(to) - 30 * DAY_MS).toISOString();
+  const from = q.from ?? thirtyDaysBefore(to);
+  if (rfc3339(from) === null) fail('invalid_query', 'from (by default 30 days before to) must be in the years 0001 to 9999', [{ path: 'to', message: 'leaves no 30 days before it in the years 0001 to 9999' }]);
   const range = await resolveRange(db, from, to, tz);
   const span = range.to_at.getTime() - range.from_at.getTime();
   if (span <= 0) fail('invalid_query', 'from must be before to', [{ path: 'from', message: 'must be before to' }]);

@@ -487,7 +487,8 @@ async function viewWebhooks() {
       h('td', {}, w.is_active ? 'Active' : 'Disabled', w.disabled_reason ? h('div', { class: 'meta' }, w.disabled_reason) : ''),
       h('td', {}, h('div', { class: 'actions' },
         h('button', { type: 'button', class: w.is_active ? 'danger' : '', onclick: () => act(() => api('PATCH', `/webhooks/${w.id}`, { is_active: !w.is_active }), `${w.url} is ${w.is_active ? 'disabled' : 'enabled'}.`) }, w.is_active ? 'Disable' : 'Enable'),
-        h('button', { type: 'button', onclick: () => act(() => api('POST', `/webhooks/${w.id}/ping`), `A ping is on its way to ${w.url}.`) }, 'Ping'),
+        // A disabled endpoint is sent nothing (409 webhook_inactive): enable it to ping it.
+        h('button', { type: 'button', disabled: !w.is_active, title: w.is_active ? null : 'Enable the endpoint to ping it', onclick: () => act(() => api('POST', `/webhooks/${w.id}/ping`), `A ping is on its way to ${w.url}.`) }, 'Ping'),
         h('button', { type: 'button', onclick: async () => {
           try { showSecret(secretBox, `The new secret of ${w.url}, shown this once (the old one keeps signing for 24 hours):`, (await api('POST', `/webhooks/${w.id}/secret/rotate`)).data.secret); } catch (err) { flash(err.message, 'error'); }
         } }, 'Rotate secret'))))))) : h('p', { class: 'meta' }, 'No endpoints yet.')).catch((e) => results.replaceChildren(errorBox(e)));
@@ -529,7 +530,7 @@ async function viewWebhook(id) {
       h('td', {}, d.status, d.next_attempt_at ? h('div', { class: 'meta' }, `next ${when(d.next_attempt_at)}`) : ''),
       h('td', { class: 'hide-sm meta' }, d.last_attempt ? `${d.last_attempt.response_status ?? 'no answer'}${d.last_attempt.error ? ` · ${d.last_attempt.error}` : ''}` : '—'),
       h('td', {}, attempts(d)),
-      h('td', {}, h('button', { type: 'button', onclick: async () => {
+      h('td', {}, h('button', { type: 'button', disabled: !w.is_active, title: w.is_active ? null : 'Enable the endpoint to redeliver', onclick: async () => {
         try { await api('POST', `/webhooks/${w.id}/deliveries/${d.id}/redeliver`); flash(`${d.event_type} will be delivered again now.`); await run(); } catch (err) { flash(err.message, 'error'); }
       } }, 'Redeliver')))))) : h('p', { class: 'meta' }, 'No deliveries.')).catch((e) => results.replaceChildren(errorBox(e)));
   main.replaceChildren(h('p', {}, h('a', { href: '#/webhooks' }, '← Back to webhooks')), h('h1', { class: 'url' }, `Deliveries to ${w.url}`),

@@ -74,9 +74,20 @@ export async function rotateSecret(db: Tx, actor: Actor, ref: string, audit: Aud
   return { secret, secret_last4: row.secret_last4, previous_secret_expires_at: row.previous_secret_expires_at };
 }
 
+/**
+ * A disabled endpoint is sent nothing: a ping or redelivery queued for it would wait,
+ * pending, until it is enabled, where the caller was told "a new attempt now". So it is
+ * refused, and says what to do (docs/openapi.json).
+ */
+const requireActive = (w: WebhookRow) => {
+  if (!w.is_active) fail('webhook_inactive', `webhook ${w.id} is disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}; enable it first (PATCH is_active: true)`);
+};
+
 /** Queues a webhook.ping for this endpoint only; returns the event's id (its webhook-id). */
 export async function pingWebhook(db: Tx, actor: Actor, ref: string): Promise<string> {
-  const { id } = await findWebhook(db, actor, ref);
+  const w = await findWebhook(db, actor, ref);
+  requireActive(w);
+  const { id } = w;
   const row = await queuePing(db, id, actor.id);
   if (!row) throw new AppError('not_found', `no webhook ${ref}`);
   return row.id;
@@ -87,24 +98,25 @@ export async function listDeliveries(db: Tx, actor: Actor, ref: string, q: ListD
   return selectDeliveries(db, id, { status: q.status ?? null, ...page });
 }
 
-async function findDelivery(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow & { webhook_id: string }> {
-  const { id } = await findWebhook(db, actor, ref);
+async function findDelivery(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow & { webhook: WebhookRow }> {
+  const w = await findWebhook(db, actor, ref);
   const deliveryId = idOf(deliveryRef);
-  const d = deliveryId ? await getDelivery(db, id, deliveryId) : undefined;
+  const d = deliveryId ? await getDelivery(db, w.id, deliveryId) : undefined;
   if (!d) throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
-  return { ...d, webhook_id: id };
+  return { ...d, webhook: w };
 }
 
 /** A delivery with every attempt made, oldest first. */
 export async function deliveryDetail(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] }> {
-  const delivery = await findDelivery(db, actor, ref, deliveryRef);
+  const { webhook: _, ...delivery } = await findDelivery(db, actor, ref, deliveryRef);
   return { delivery, attempts: await listAttempts(db, delivery.id) };
 }
 
 /** A new attempt now, also for a failed delivery; the delivery as it is now (pending). */
 export async function redeliver(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow> {
   const d = await findDelivery(db, actor, ref, deliveryRef);
-  const again = await queueRedelivery(db, d.webhook_id, d.id);
+  requireActive(d.webhook);
+  const again = await queueRedelivery(db, d.webhook.id, d.id);
   if (!again) throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
   return again;
 }

@@ -1,8 +1,9 @@
 // One delivery attempt over node:http/https: resolve the host, check every address it
 // resolves to (src/webhooks/policy.ts), then connect to that very address, with the URL's
 // Host header and TLS server name, so a name cannot resolve one way when checked and
-// another when connected. No redirects, one deadline for everything (WEBHOOK_TIMEOUT_MS),
-// and at most the first KiB of the answer kept.
+// another when connected. No redirects, one deadline for everything up to the answer's
+// status (WEBHOOK_TIMEOUT_MS; a body still arriving then is cut, the status stands), and at
+// most the first KiB of the answer kept.
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -35,7 +36,8 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
     'https:': new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 32 }),
   };
 
-  function post(url: URL, address: string, family: number, body: string, headers: Record<string, string>, started: (req: http.ClientRequest) => void) {
+  function post(url: URL, address: string, family: number, body: string, headers: Record<string, string>,
+    started: (req: http.ClientRequest) => void, answered: (res: http.IncomingMessage) => void) {
     const secure = url.protocol === 'https:';
     return new Promise<Omit<SendResult, 'durationMs'>>((resolve, reject) => {
       const req = (secure ? https : http).request({
@@ -48,6 +50,7 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
           'user-agent': 'ServiceFlow-Webhooks/1.0',
         },
       }, (res) => {
+        answered(res);
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -102,8 +105,12 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
       const elapsed = () => Math.round(performance.now() - started);
       let stopped: Error | undefined;
       let req: http.ClientRequest | undefined;
+      let res: http.IncomingMessage | undefined;
       let fail: ((reason: Error) => void) | undefined;
       const stop = (reason: Error) => {
+        // Answered in time: the status is the answer (API.md: "a 2xx within
+        // WEBHOOK_TIMEOUT_MS"); a body still coming is cut here, and what was read is the excerpt.
+        if (res) { res.destroy(); return; }
         stopped ??= reason;
         req?.destroy(reason);
         fail?.(reason);
@@ -123,7 +130,7 @@ export function createSender(opts: { timeoutMs: number; allowPrivate: boolean; l
       try {
         const url = parse(target);
         const { address, family } = await stoppable(resolveTarget(url, opts.allowPrivate, opts.lookup));
-        const answer = await stoppable(post(url, address, family, body, headers, (r) => (req = r)));
+        const answer = await stoppable(post(url, address, family, body, headers, (r) => (req = r), (r) => (res = r)));
         return { ...answer, durationMs: elapsed() };
       } catch (err) {
         const reason = stopped ? stopped.message

@@ -84,6 +84,7 @@ describe('the webhooks page of the console', () => {
     await page.getByText(/is disabled\./).waitFor();
     await row.getByText('Disabled', { exact: true }).waitFor();
     assert.equal((await app.call('GET', '/webhooks', { key: admin.key })).body.items[0].is_active, false);
+    assert.ok(await row.getByRole('button', { name: 'Ping' }).isDisabled(), 'a disabled endpoint is not pinged (409 webhook_inactive)');
     await row.getByRole('button', { name: 'Enable' }).click();
     await row.getByText('Active', { exact: true }).waitFor();
 
