@@ -317,6 +317,20 @@ describe('webhook delivery', () => {
     assert.deepEqual(named(teamed.rx), ['itRequest', 'itNote', 'itTeam']);
     assert.deepEqual(named(narrow.rx), ['itRequest']);
     assert.deepEqual(named(all.rx), Object.keys(ids));
+
+    // The same through the API: the team's own changes and members reach its endpoint, the other team's do not.
+    const agent = await app.user('AGENT');
+    for (const team of [T, U]) {
+      await app.call('PATCH', `/teams/${team}`, { key: admin.key, body: { description: 'Desk' } });
+      await app.call('PUT', `/teams/${team}/members/${agent.id}`, { key: admin.key });
+    }
+    const last = await insertEvent('user.updated', { user: { id: 'marker 2' }, changes: {} });
+    await all.rx.until('the second marker arrived', () => all.rx.got.some((g) => g.json.id === last));
+    await new Promise((r) => setTimeout(r, 200));
+    const teamEvents = (rx: Receiver) => rx.got.filter((g) => g.json.type.startsWith('team.') && !Object.values(ids).includes(g.json.id))
+      .map((g) => `${g.json.type} ${g.json.data.team.id === T ? 'IT' : 'HR'}`).sort(); // no order across attempts in flight
+    assert.deepEqual(teamEvents(teamed.rx), ['team.member_added IT', 'team.updated IT']);
+    assert.equal(teamEvents(all.rx).length, 4);
   });
 
   test('the breaker: WEBHOOK_DISABLE_AFTER consecutive failed attempts disable the endpoint with a reason, an audit row and a log line; failed deliveries stay listed', async (t) => {
