@@ -101,7 +101,7 @@ const EnvSchema = v.object({
   // How often each process fires the SLA timers that came due (sla.warning, sla.breached).
   SLA_TIMER_INTERVAL_MS: v.optional(int(50, 3_600_000), '5000'),
   // Webhook delivery (API.md, "Events and webhooks"; src/worker/webhooks.ts).
-  // One attempt's deadline: resolve, connect, send, and the response's status and first KiB.
+  // One attempt's deadline: resolve, connect, send, and the response's status (a body still coming then is cut; the status stands).
   WEBHOOK_TIMEOUT_MS: v.optional(int(100, 300_000), '15000'),
   // The waits between attempts: "5s,5m,30m,2h"; after the last one fails the delivery is failed.
   WEBHOOK_RETRY_SCHEDULE: v.optional(

@@ -45,8 +45,11 @@ export const idOf = (s: string): string | null => (UUID.test(s) ? s.toLowerCase(
 
 // The years PostgreSQL and every client agree on: 0001..9999 (year 0 does not exist
 // in PostgreSQL, and JavaScript would take it).
-const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
-const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+export const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
+export const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A date alone (no time of day), as rfc3339 gives it back. */
+export const isDate = (s: string) => DATE.test(s);
 const STAMP = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:Z|([+-])(\d{2}):(\d{2})))?$/i;
 
 /** Milliseconds since the epoch of a UTC date and time; years below 100 taken as written (Date.UTC would add 1900). */
@@ -79,19 +82,29 @@ export function rfc3339(s: string): string | null {
   if (oh > 23 || om > 59) return null;
   const ms = utcMs(y, mo, d, h, mi, sec) - (m[8] === '-' ? -1 : 1) * (oh * 60 + om) * 60_000;
   if (!(ms >= FIRST_MS && ms <= LAST_MS)) return null;
-  return `${new Date(ms).toISOString().slice(0, 19)}${m[7] ?? ''}Z`;
+  // Microseconds at most, as PostgreSQL keeps them: it would round .9999999 up into the next second (and year).
+  return `${new Date(ms).toISOString().slice(0, 19)}${(m[7] ?? '').slice(0, 7)}Z`;
 }
 
+const RFC3339 = 'must be an RFC 3339 time stamp in the years 0001 to 9999';
+
 /**
- * An RFC 3339 time stamp (seconds may be left out; a leap second is not taken) or a date
- * alone, in the years 0001..9999 (UTC). The output is rfc3339's: a date as written (a
- * report takes it as a midnight of the SLA policy's zone, a filter as midnight UTC), a
- * time stamp in UTC.
+ * A query's time stamp: RFC 3339 (seconds may be left out; a leap second is not taken) or
+ * a date alone, in the years 0001..9999 (UTC), given on in UTC: a date as its midnight
+ * there, whatever the database session's zone.
  */
 export const timestamp = () =>
   v.pipe(
     v.string(),
-    v.check((s) => rfc3339(s) !== null, 'must be an RFC 3339 time stamp in the years 0001 to 9999'),
+    v.check((s) => rfc3339(s) !== null, RFC3339),
+    v.transform((s) => { const t = rfc3339(s)!; return isDate(t) ? `${t}T00:00:00Z` : t; }),
+  );
+
+/** A report's bound: as `timestamp`, but a date stays a date (the report takes its midnight in the SLA policy's zone). */
+export const dateOrTimestamp = () =>
+  v.pipe(
+    v.string(),
+    v.check((s) => rfc3339(s) !== null, RFC3339),
     v.transform((s) => rfc3339(s)!),
   );
 

@@ -78,12 +78,16 @@ describe('bad input is a 4xx', () => {
     badQuery(await app().call('GET', '/audit-logs?since=2026-11-01T24:00:00Z', { key: admin.key }), 'since');
     badQuery(await app().call('GET', '/events?since=2026-11-01T00:00:00%2B24:00', { key: admin.key }), 'since');
     assert.equal((await app().call('GET', '/requests?created_before=2024-02-29', { key: admin.key })).status, 200);
-    const at = new Date(Date.now() - 86_400_000);
-    const far = new Date(at.getTime() - 20 * 3_600_000).toISOString().slice(0, 19) + '-20:00';
-    const a = await app().call('GET', `/requests?created_after=${encodeURIComponent(far)}`, { key: admin.key });
-    const b = await app().call('GET', `/requests?created_after=${encodeURIComponent(at.toISOString().slice(0, 19) + 'Z')}`, { key: admin.key });
-    assert.equal(a.status, 200, a.text);
-    assert.deepEqual(a.body.items.map((r: any) => r.id), b.body.items.map((r: any) => r.id));
+    // A boundary a request sits on: the one created at `at` is in from `at` and out from a second later, however the instant is written.
+    const emp = await app().user('EMPLOYEE');
+    const made = (await app().call('POST', '/requests', { key: emp.key, body: { title: 'On the boundary' } })).body;
+    const [{ created_at: at }] = await app().db`select date_trunc('second', created_at) as created_at from requests where id = ${made.id}`;
+    const written = (ms: number, offsetH: number) => `${new Date(ms + offsetH * 3_600_000).toISOString().slice(0, 19)}${offsetH < 0 ? '-' : '+'}${String(Math.abs(offsetH)).padStart(2, '0')}:00`;
+    const mine = async (after: string) => (await app().call('GET', `/requests?created_by=${emp.id}&created_after=${encodeURIComponent(after)}`, { key: admin.key })).body.items.length;
+    for (const offset of [-20, 0, 16, 23]) {
+      assert.equal(await mine(written(at.getTime(), offset)), 1, `from the second it was made, written at ${offset} h`);
+      assert.equal(await mine(written(at.getTime() + 1000, offset)), 0, `from the second after, written at ${offset} h`);
+    }
   });
 
   test('a body that is not valid UTF-8 is 400 malformed_json and nothing is stored', async () => {

@@ -2,8 +2,11 @@
 import { one, query, type Sql, type Tx } from './index.ts';
 import type { Visibility } from './requests.ts';
 
-export async function resolveRange(db: Tx, from: string, to: string, tz: string) {
-  const r = (await one<{ from_ms: number; to_ms: number }>(db, 'reports/resolve_range', [from, to, tz]))!;
+export interface RangeBound { value: string; isDate: boolean }
+
+/** A bound that is a date is its first instant in zone `tz`. */
+export async function resolveRange(db: Tx, from: RangeBound, to: RangeBound, tz: string) {
+  const r = (await one<{ from_ms: number; to_ms: number }>(db, 'reports/resolve_range', [from.value, to.value, tz, from.isDate, to.isDate]))!;
   return { from_at: new Date(r.from_ms), to_at: new Date(r.to_ms) };
 }
 
@@ -11,7 +14,7 @@ export interface SummaryFilter { from: Date; to: Date; team: string | null; noTe
 
 /** In a transaction: planned per call (which team filter is on decides the plan), as summary_plan.sql sets. */
 export async function summarize(tx: Tx, f: SummaryFilter) {
-  await query(tx, 'reports/summary_plan', [f.visible.all]);
+  await query(tx, 'reports/summary_plan', [f.visible.all && f.team === null && !f.noTeam]);
   return (await query<{ summary: Record<string, unknown> }>(tx, 'reports/summary', [
     f.from, f.to, f.team, f.noTeam, f.visible.all, f.visible.teams, f.visible.actor, f.tz, f.now,
   ], true))[0].summary;

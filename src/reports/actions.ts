@@ -6,17 +6,16 @@ import { getSlaPolicy } from '../db/sla.ts';
 import { fail } from '../errors.ts';
 import { listScope } from '../requests/policy.ts';
 import type { Actor } from '../users/keys.ts';
-import { rfc3339, timestamp, uuid } from '../validation.ts';
+import { dateOrTimestamp, FIRST_MS, isDate, LAST_MS, rfc3339, uuid } from '../validation.ts';
 
 export const SummaryQuery = v.strictObject({
-  from: v.optional(timestamp()),
-  to: v.optional(timestamp()),
+  from: v.optional(dateOrTimestamp()),
+  to: v.optional(dateOrTimestamp()),
   team_id: v.optional(v.union([v.literal('none'), uuid()], 'must be a UUID or none')),
 });
 export type SummaryInput = v.InferOutput<typeof SummaryQuery>;
 
 const DAY_MS = 86_400_000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
  * The default `from`: before a date, the date 30 days earlier (both then midnights of the
@@ -24,9 +23,9 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
  * Both are in the form validation.ts gives (a date, or a UTC time stamp).
  */
 function thirtyDaysBefore(to: string): string {
-  const d = new Date(DATE.test(to) ? `${to}T00:00:00Z` : to);
+  const d = new Date(isDate(to) ? `${to}T00:00:00Z` : to);
   d.setUTCDate(d.getUTCDate() - 30);
-  return DATE.test(to) ? d.toISOString().slice(0, 10) : d.toISOString();
+  return isDate(to) ? d.toISOString().slice(0, 10) : d.toISOString();
 }
 
 /** Reports are for agents (over what they may see) and admins (everything). */
@@ -42,7 +41,11 @@ export async function summary(db: Sql, actor: Actor, q: SummaryInput, now: numbe
   const to = q.to ?? new Date(now).toISOString();
   const from = q.from ?? thirtyDaysBefore(to);
   if (rfc3339(from) === null) fail('invalid_query', 'from (by default 30 days before to) must be in the years 0001 to 9999', [{ path: 'to', message: 'leaves no 30 days before it in the years 0001 to 9999' }]);
-  const range = await resolveRange(db, from, to, tz);
+  const range = await resolveRange(db, { value: from, isDate: isDate(from) }, { value: to, isDate: isDate(to) }, tz);
+  // A date's midnight in the policy's zone can fall outside the years a time stamp may name (0001-01-01 east of UTC).
+  for (const [path, at] of [['from', range.from_at], ['to', range.to_at]] as const) {
+    if (!(at.getTime() >= FIRST_MS && at.getTime() <= LAST_MS)) fail('invalid_query', `${path} falls outside the years 0001 to 9999 in the SLA policy's time zone`, [{ path, message: 'is outside the years 0001 to 9999 in the SLA policy\'s time zone' }]);
+  }
   const span = range.to_at.getTime() - range.from_at.getTime();
   if (span <= 0) fail('invalid_query', 'from must be before to', [{ path: 'from', message: 'must be before to' }]);
   if (span > 366 * DAY_MS) fail('invalid_query', 'from and to may be at most 366 days apart', [{ path: 'to', message: 'must be at most 366 days after from' }]);

@@ -77,19 +77,22 @@ export async function rotateSecret(db: Tx, actor: Actor, ref: string, audit: Aud
 /**
  * A disabled endpoint is sent nothing: a ping or redelivery queued for it would wait,
  * pending, until it is enabled, where the caller was told "a new attempt now". So it is
- * refused, and says what to do (docs/openapi.json).
+ * refused (docs/openapi.json); the statements check too, for a disable that lands between.
  */
-const requireActive = (w: WebhookRow) => {
+const requireActive = (w: WebhookRow | undefined, ref: string) => {
+  if (!w) throw new AppError('not_found', `no webhook ${ref}`);
   if (!w.is_active) fail('webhook_inactive', `webhook ${w.id} is disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}; enable it first (PATCH is_active: true)`);
 };
 
 /** Queues a webhook.ping for this endpoint only; returns the event's id (its webhook-id). */
 export async function pingWebhook(db: Tx, actor: Actor, ref: string): Promise<string> {
   const w = await findWebhook(db, actor, ref);
-  requireActive(w);
-  const { id } = w;
-  const row = await queuePing(db, id, actor.id);
-  if (!row) throw new AppError('not_found', `no webhook ${ref}`);
+  requireActive(w, ref);
+  const row = await queuePing(db, w.id, actor.id);
+  if (!row) {
+    requireActive(await getWebhook(db, w.id), ref);
+    throw new AppError('not_found', `no webhook ${ref}`);
+  }
   return row.id;
 }
 
@@ -115,8 +118,11 @@ export async function deliveryDetail(db: Tx, actor: Actor, ref: string, delivery
 /** A new attempt now, also for a failed delivery; the delivery as it is now (pending). */
 export async function redeliver(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow> {
   const d = await findDelivery(db, actor, ref, deliveryRef);
-  requireActive(d.webhook);
+  requireActive(d.webhook, ref);
   const again = await queueRedelivery(db, d.webhook.id, d.id);
-  if (!again) throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
+  if (!again) {
+    requireActive(await getWebhook(db, d.webhook.id), ref);
+    throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
+  }
   return again;
 }

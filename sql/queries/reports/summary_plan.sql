@@ -1,5 +1,5 @@
 -- Before GET /reports/summary's statement, in its transaction: how to plan it. $1: the
--- caller sees every request (no visibility predicate; src/db/reports.ts).
+-- report is over every request (a caller who sees them all, no team filter; src/db/reports.ts).
 --
 -- No parallel workers. One report call then takes at most one backend's CPU from the API's
 -- own traffic, and under concurrent calls the workers cost more than they saved: 4
@@ -11,7 +11,8 @@
 -- meant to read requests_report_facts, a ninth of the table's pages (migration 0017), in
 -- its order; at 4 the planner chose the heap whenever rows were narrow, and hashed them:
 -- 133 -> 88 ms a call over 200 000 requests (embedded PostgreSQL 17; 101 -> 67 ms on 15;
--- docs/benchmarks.md, "eighth session"). Not for a caller with a visibility predicate:
--- there 1.1 traded the team index's bitmap for a filter over the whole index, 88 -> 127 ms.
+-- docs/benchmarks.md, "eighth session"). Not where a predicate narrows the rows (an
+-- agent's visibility): there 1.1 traded the team index's bitmap for a filter over the
+-- whole index, 88 -> 127 ms; nor, unmeasured, for a team filter.
 select set_config('max_parallel_workers_per_gather', '0', true),
        set_config('random_page_cost', case when $1::boolean then '1.1' else current_setting('random_page_cost') end, true)
