@@ -86,27 +86,29 @@ export function rfc3339(s: string): string | null {
   return `${new Date(ms).toISOString().slice(0, 19)}${(m[7] ?? '').slice(0, 7)}Z`;
 }
 
-const RFC3339 = 'must be an RFC 3339 time stamp in the years 0001 to 9999';
+/** A time stamp checked once by rfc3339, a date given on as `date` says. */
+const stamp = (date: (d: string) => string) =>
+  v.pipe(
+    v.string(),
+    v.rawTransform(({ dataset, addIssue, NEVER }) => {
+      const t = rfc3339(dataset.value);
+      if (t === null) {
+        addIssue({ message: 'must be an RFC 3339 time stamp in the years 0001 to 9999' });
+        return NEVER;
+      }
+      return isDate(t) ? date(t) : t;
+    }),
+  );
 
 /**
  * A query's time stamp: RFC 3339 (seconds may be left out; a leap second is not taken) or
  * a date alone, in the years 0001..9999 (UTC), given on in UTC: a date as its midnight
  * there, whatever the database session's zone.
  */
-export const timestamp = () =>
-  v.pipe(
-    v.string(),
-    v.check((s) => rfc3339(s) !== null, RFC3339),
-    v.transform((s) => { const t = rfc3339(s)!; return isDate(t) ? `${t}T00:00:00Z` : t; }),
-  );
+export const timestamp = () => stamp((d) => `${d}T00:00:00Z`);
 
 /** A report's bound: as `timestamp`, but a date stays a date (the report takes its midnight in the SLA policy's zone). */
-export const dateOrTimestamp = () =>
-  v.pipe(
-    v.string(),
-    v.check((s) => rfc3339(s) !== null, RFC3339),
-    v.transform((s) => rfc3339(s)!),
-  );
+export const dateOrTimestamp = () => stamp((d) => d);
 
 export function parse<S extends v.GenericSchema>(schema: S, input: unknown, code: ErrorCode = 'validation_failed'): v.InferOutput<S> {
   const result = v.safeParse(schema, input, { abortPipeEarly: true });

@@ -4,9 +4,9 @@ import type { Visibility } from './requests.ts';
 
 export interface RangeBound { value: string; isDate: boolean }
 
-/** A bound that is a date is its first instant in zone `tz`. */
-export async function resolveRange(db: Tx, from: RangeBound, to: RangeBound, tz: string) {
-  const r = (await one<{ from_ms: number; to_ms: number }>(db, 'reports/resolve_range', [from.value, to.value, tz, from.isDate, to.isDate]))!;
+/** A bound that is a date is its first instant in zone `tz`; no `from` is 30 days before `to` (resolve_range.sql). */
+export async function resolveRange(db: Tx, from: RangeBound | null, to: RangeBound, tz: string) {
+  const r = (await one<{ from_ms: number; to_ms: number }>(db, 'reports/resolve_range', [from?.value ?? null, to.value, tz, from?.isDate ?? false, to.isDate]))!;
   return { from_at: new Date(r.from_ms), to_at: new Date(r.to_ms) };
 }
 

@@ -6,7 +6,7 @@ import { getSlaPolicy } from '../db/sla.ts';
 import { fail } from '../errors.ts';
 import { listScope } from '../requests/policy.ts';
 import type { Actor } from '../users/keys.ts';
-import { dateOrTimestamp, FIRST_MS, isDate, LAST_MS, rfc3339, uuid } from '../validation.ts';
+import { dateOrTimestamp, FIRST_MS, isDate, LAST_MS, uuid } from '../validation.ts';
 
 export const SummaryQuery = v.strictObject({
   from: v.optional(dateOrTimestamp()),
@@ -16,17 +16,6 @@ export const SummaryQuery = v.strictObject({
 export type SummaryInput = v.InferOutput<typeof SummaryQuery>;
 
 const DAY_MS = 86_400_000;
-
-/**
- * The default `from`: before a date, the date 30 days earlier (both then midnights of the
- * policy's zone, so the range is 30 of its days); before a time stamp, 30 × 24 hours.
- * Both are in the form validation.ts gives (a date, or a UTC time stamp).
- */
-function thirtyDaysBefore(to: string): string {
-  const d = new Date(isDate(to) ? `${to}T00:00:00Z` : to);
-  d.setUTCDate(d.getUTCDate() - 30);
-  return isDate(to) ? d.toISOString().slice(0, 10) : d.toISOString();
-}
 
 /** Reports are for agents (over what they may see) and admins (everything). */
 export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
@@ -38,11 +27,10 @@ export const mayReport = (actor: Actor) => actor.role !== 'EMPLOYEE';
 export async function summary(db: Sql, actor: Actor, q: SummaryInput, now: number) {
   if (!mayReport(actor)) fail('forbidden', 'reports are for agents and admins');
   const tz = (await getSlaPolicy(db)).policy.timezone;
-  const to = q.to ?? new Date(now).toISOString();
-  const from = q.from ?? thirtyDaysBefore(to);
-  if (rfc3339(from) === null) fail('invalid_query', 'from (by default 30 days before to) must be in the years 0001 to 9999', [{ path: 'to', message: 'leaves no 30 days before it in the years 0001 to 9999' }]);
-  const range = await resolveRange(db, { value: from, isDate: isDate(from) }, { value: to, isDate: isDate(to) }, tz);
-  // A date's midnight in the policy's zone can fall outside the years a time stamp may name (0001-01-01 east of UTC).
+  const bound = (value: string) => ({ value, isDate: isDate(value) });
+  const range = await resolveRange(db, q.from === undefined ? null : bound(q.from), bound(q.to ?? new Date(now).toISOString()), tz);
+  // A date's midnight in the policy's zone, or the default 30 days before `to`, can fall
+  // outside the years a time stamp may name (0001-01-01 east of UTC).
   for (const [path, at] of [['from', range.from_at], ['to', range.to_at]] as const) {
     if (!(at.getTime() >= FIRST_MS && at.getTime() <= LAST_MS)) fail('invalid_query', `${path} falls outside the years 0001 to 9999 in the SLA policy's time zone`, [{ path, message: 'is outside the years 0001 to 9999 in the SLA policy\'s time zone' }]);
   }

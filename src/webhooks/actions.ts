@@ -75,25 +75,22 @@ export async function rotateSecret(db: Tx, actor: Actor, ref: string, audit: Aud
 }
 
 /**
- * A disabled endpoint is sent nothing: a ping or redelivery queued for it would wait,
- * pending, until it is enabled, where the caller was told "a new attempt now". So it is
- * refused (docs/openapi.json); the statements check too, for a disable that lands between.
+ * Why a ping or redelivery queued nothing. Its statement queues nothing for a disabled
+ * endpoint, which is sent nothing: queued, it would wait pending until the endpoint is
+ * enabled, where the caller was told "a new attempt now" (docs/openapi.json). Else what
+ * it named is gone.
  */
-const requireActive = (w: WebhookRow | undefined, ref: string) => {
-  if (!w) throw new AppError('not_found', `no webhook ${ref}`);
-  if (!w.is_active) fail('webhook_inactive', `webhook ${w.id} is disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}; enable it first (PATCH is_active: true)`);
-};
+async function nothingQueued(db: Tx, id: string, missing: string): Promise<never> {
+  const w = await getWebhook(db, id);
+  if (w && !w.is_active) fail('webhook_inactive', `webhook ${id} is disabled${w.disabled_reason ? ` (${w.disabled_reason})` : ''}; enable it first (PATCH is_active: true)`);
+  throw new AppError('not_found', missing);
+}
 
 /** Queues a webhook.ping for this endpoint only; returns the event's id (its webhook-id). */
 export async function pingWebhook(db: Tx, actor: Actor, ref: string): Promise<string> {
-  const w = await findWebhook(db, actor, ref);
-  requireActive(w, ref);
-  const row = await queuePing(db, w.id, actor.id);
-  if (!row) {
-    requireActive(await getWebhook(db, w.id), ref);
-    throw new AppError('not_found', `no webhook ${ref}`);
-  }
-  return row.id;
+  const { id } = await findWebhook(db, actor, ref);
+  const row = await queuePing(db, id, actor.id);
+  return row ? row.id : nothingQueued(db, id, `no webhook ${ref}`);
 }
 
 export async function listDeliveries(db: Tx, actor: Actor, ref: string, q: ListDeliveriesInput, page: Page): Promise<DeliveryRow[]> {
@@ -101,28 +98,22 @@ export async function listDeliveries(db: Tx, actor: Actor, ref: string, q: ListD
   return selectDeliveries(db, id, { status: q.status ?? null, ...page });
 }
 
-async function findDelivery(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow & { webhook: WebhookRow }> {
-  const w = await findWebhook(db, actor, ref);
+async function findDelivery(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow & { webhook_id: string }> {
+  const { id } = await findWebhook(db, actor, ref);
   const deliveryId = idOf(deliveryRef);
-  const d = deliveryId ? await getDelivery(db, w.id, deliveryId) : undefined;
+  const d = deliveryId ? await getDelivery(db, id, deliveryId) : undefined;
   if (!d) throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
-  return { ...d, webhook: w };
+  return { ...d, webhook_id: id };
 }
 
 /** A delivery with every attempt made, oldest first. */
 export async function deliveryDetail(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<{ delivery: DeliveryRow; attempts: AttemptRow[] }> {
-  const { webhook: _, ...delivery } = await findDelivery(db, actor, ref, deliveryRef);
+  const delivery = await findDelivery(db, actor, ref, deliveryRef);
   return { delivery, attempts: await listAttempts(db, delivery.id) };
 }
 
 /** A new attempt now, also for a failed delivery; the delivery as it is now (pending). */
 export async function redeliver(db: Tx, actor: Actor, ref: string, deliveryRef: string): Promise<DeliveryRow> {
   const d = await findDelivery(db, actor, ref, deliveryRef);
-  requireActive(d.webhook, ref);
-  const again = await queueRedelivery(db, d.webhook.id, d.id);
-  if (!again) {
-    requireActive(await getWebhook(db, d.webhook.id), ref);
-    throw new AppError('not_found', `no delivery ${deliveryRef} of webhook ${ref}`);
-  }
-  return again;
+  return (await queueRedelivery(db, d.webhook_id, d.id)) ?? nothingQueued(db, d.webhook_id, `no delivery ${deliveryRef} of webhook ${ref}`);
 }

@@ -184,22 +184,22 @@ export function webhookLoop(config: Config): WebhookLoop {
   /** Endpoints of which this process holds all it may: no claim or fan-out leases it more. */
   const full = (s: Services) => [...endpoints.values()].filter((e) => held(e) >= prefetch(e, s)).map((e) => e.id);
 
-  /** How many more of each locked endpoint's deliveries (`n` of endpoint `id`) this process may lease. */
+  /** Each locked endpoint with how many more of its deliveries (`n`) this process may lease. */
   const room = (locked: DueWebhook[], s: Services) =>
-    locked.map((d) => { const e = endpoint(d.id, s); return { d, id: d.id, n: prefetch(e, s) - held(e) }; }).filter((w) => w.n > 0);
+    locked.map((d) => { const e = endpoint(d.id, s); return { ...d, n: prefetch(e, s) - held(e) }; }).filter((w) => w.n > 0);
 
   /**
    * Leased deliveries to the thread, each endpoint's in their order. After a claim, an
    * endpoint that got less than it asked for has nothing more due; after a fan-out it may
    * (older deliveries are left to the claim), so there only a full batch says more.
    */
-  function hand(want: { d: DueWebhook; n: number }[], rows: ClaimedDelivery[], s: Services, by: 'claim' | 'fan-out'): void {
+  function hand(want: (DueWebhook & { n: number })[], rows: ClaimedDelivery[], s: Services, by: 'claim' | 'fan-out'): void {
     if (rows.length) ensureThread(); // again, if it died
     // Started by: early enough that the attempt ends (WEBHOOK_TIMEOUT_MS) well inside the
     // lease. The thread reads its own clock, so this is Date.now()'s time, not services.clock's.
     const slack = s.config.WEBHOOK_LEASE_MS - s.config.WEBHOOK_TIMEOUT_MS;
     const startBy = Date.now() + slack - Math.min(1000, slack / 2);
-    for (const { d, n } of want) {
+    for (const { n, ...d } of want) {
       const e = endpoint(d.id, s);
       const jobs: Job[] = rows.filter((r) => r.webhook_id === d.id).map((r) => ({
         id: r.id, lease: r.lease, attempts: r.attempts, startBy, event_id: r.event_id, type: r.type,
