@@ -15,6 +15,7 @@ import { telegramLoops } from './telegram/index.ts';
 import { createWorker, type Worker } from './worker/index.ts';
 import { purge } from './worker/purge.ts';
 import { slaTimers } from './worker/sla.ts';
+import { tallies } from './worker/tallies.ts';
 import { webhookLoop } from './worker/webhooks.ts';
 
 export interface AppOptions {
@@ -34,6 +35,6 @@ export function createApp(config: Config, db: Sql, opts: AppOptions = {}): { ser
   });
   const live = createHub();
   const services: Services = { db, config, metrics, clock, live, forgetUser: auth.forgetUser };
-  const loops = [purge, live.loop, webhookLoop(config), slaTimers(config.SLA_TIMER_INTERVAL_MS), ...telegramLoops(services)];
+  const loops = [purge, live.loop, webhookLoop(config), slaTimers(config.SLA_TIMER_INTERVAL_MS), tallies, ...telegramLoops(services)];
   return { server: createServer(routes, services, auth), services, worker: createWorker(services, loops) };
 }

@@ -5,7 +5,7 @@
 // and the CSV export.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { summarize } from '../src/db/reports.ts';
+import { reportSummary } from '../src/db/reports.ts';
 import { problem, useApp } from './helpers.ts';
 
 /** RFC 4180 rows, as a spreadsheet reads them. */
@@ -371,7 +371,7 @@ describe('GET /reports/summary: days in a time zone whose clocks change at midni
   test('the days do not depend on the database session\'s own time zone, even one that skips a midnight in the range', async () => {
     const s: any = await app().db.begin(async (tx) => {
       await tx`set local time zone 'America/Santiago'`; // midnight of 2026-09-06 is skipped there
-      return summarize(tx, {
+      return reportSummary(tx, {
         from: new Date('2026-09-04T00:00:00Z'), to: new Date('2026-09-09T00:00:00Z'), team: null, noTeam: false,
         visible: { all: true, teams: [], actor: admin.id }, tz: 'UTC', now: new Date('2026-12-01T00:00:00Z'),
       });

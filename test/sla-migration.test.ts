@@ -27,7 +27,8 @@ test('the SLA migration leaves existing requests without SLA, keeps every trigge
       { title: 'closed', sla_policy_version: null, idle: true, sla: null },
       { title: 'open', sla_policy_version: null, idle: true, sla: null },
     ]);
-    const disabled = await db`select tgname from pg_trigger where tgrelid = 'requests'::regclass and tgenabled <> 'O'`;
+    // Enabled: on ('O'), or always, replicas too ('A': the report's tallies, migration 0022).
+    const disabled = await db`select tgname from pg_trigger where tgrelid = 'requests'::regclass and tgenabled not in ('O', 'A')`;
     assert.deepEqual(disabled.map((t) => t.tgname), [], 'every trigger on requests is enabled again');
     await assert.rejects(db`update requests set title = 'changed' where id = ${closed.id}`, { constraint_name: 'requests_status_terminal' });
     await db`update requests set priority = 'HIGH' where id = ${open.id}`;

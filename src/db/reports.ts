@@ -12,12 +12,16 @@ export async function resolveRange(db: Tx, from: RangeBound | null, to: RangeBou
 
 export interface SummaryFilter { from: Date; to: Date; team: string | null; noTeam: boolean; visible: Visibility; tz: string; now: Date }
 
-/** In a transaction: planned per call (which team filter is on decides the plan), as summary_plan.sql sets. */
-export async function summarize(tx: Tx, f: SummaryFilter) {
-  await query(tx, 'reports/summary_plan', [f.visible.all && f.team === null && !f.noTeam]);
-  return (await query<{ summary: Record<string, unknown> }>(tx, 'reports/summary', [
+/** Planned per call: which filters are on decides the plan (a generic one read the edges' windows last). */
+export async function reportSummary(db: Tx, f: SummaryFilter) {
+  return (await query<{ summary: Record<string, unknown> }>(db, 'reports/summary', [
     f.from, f.to, f.team, f.noTeam, f.visible.all, f.visible.teams, f.visible.actor, f.tz, f.now,
   ], true))[0].summary;
 }
 
-export const reportSummary = (db: Sql, f: SummaryFilter) => db.begin((tx) => summarize(tx, f));
+/** Folds the deltas into the tallies, unless another instance is folding now (fold_tallies.sql). */
+export const foldTallies = (db: Sql) => db.begin(async (tx) => {
+  if (!(await one<{ locked: boolean }>(tx, 'reports/lock_tallies'))!.locked) return;
+  await query(tx, 'reports/fold_tallies');
+  await query(tx, 'reports/drop_empty_tallies');
+});

@@ -24,87 +24,104 @@ with days as (
   -- conversion, the dearest part of a row here (docs/benchmarks.md, "fourth session":
   -- 66–73 → 52 ms a call over 200 000 requests created in the range).
   select min(day) as first, array_agg(day_start(day, $8) order by day) as starts from days
-), counts as materialized (
-  -- One pass over the visible requests, in the order of requests_report_facts (migration
-  -- 0017: an index-only scan), grouped by that index's four leading columns, so that the
-  -- grouping reads sorted input and hashes nothing, each figure a filtered count of its
-  -- group. Grouped by the day created, the SLA outcomes and whether closed in the range
-  -- as well, every row had to be hashed on eight keys: 44 -> 22 ms over 200 000 requests
-  -- created in the range (PostgreSQL 15, the fastest of 15 calls each; docs/benchmarks.md,
-  -- "sixth session"). The days are counted in `created_days`. The SLA counts are of
-  -- requests created in the range, of clocks that ended met or breached (a clock CANCELED
-  -- stopped before its due time is neither; API.md, "SLA"); each first asks whether the
-  -- clock has a due time at all, the cheapest test for the many requests without an SLA.
-  select r.team_id, r.assignee_id, r.status, r.priority, count(*) as n,
-         count(*) filter (where r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz) as created,
-         count(*) filter (where r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz) as closed,
-         count(*) filter (where r.sla_first_response_due_at is not null and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
-                            and r.first_response_at < r.sla_first_response_due_at) as fr_met,
-         count(*) filter (where r.sla_first_response_due_at is not null and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
-                            and r.sla_first_response_due_at <= coalesce(r.first_response_at,
-                                  case when r.status in ('DONE', 'CANCELED') then r.resolved_at end, $9::timestamptz)) as fr_breached,
-         count(*) filter (where r.sla_resolution_due_at is not null and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
-                            and r.status = 'DONE' and r.resolved_at < r.sla_resolution_due_at) as res_met,
-         count(*) filter (where r.sla_resolution_due_at is not null and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
-                            and r.sla_resolution_due_at <= coalesce(
-                                  case when r.status in ('DONE', 'CANCELED') then r.resolved_at end, $9::timestamptz)) as res_breached
-  from requests r
-  where true
-    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
-    and ($3::uuid is null or r.team_id = $3)
-    and (not $4::boolean or r.team_id is null)
-  group by r.team_id, r.assignee_id, r.status, r.priority
-), created_days as (
-  -- The visible requests created in the range, per day. Over every request (an ADMIN, no
-  -- team filter) each day is a count of a range of requests_created_at, which reads no
-  -- row (6 ms over 200 000 in 31 days); where visibility or a team filter needs each
-  -- request's team or assignee, the requests are grouped by their day. The branches
-  -- exclude each other, and each call is planned for its values (src/db/reports.ts).
-  select ds.first + s.i - 1 as day,
-         (select count(*) from requests r
-          where r.created_at >= greatest(ds.starts[s.i], $1::timestamptz)
-            and r.created_at < least(coalesce(ds.starts[s.i + 1], 'infinity'), $2::timestamptz)) as n
-  from day_starts ds, generate_subscripts(ds.starts, 1) as s (i)
-  where $5::boolean and $3::uuid is null and not $4::boolean
+), tallied as (
+  -- The tallies (migration 0022) and the deltas not yet folded into them: one snapshot,
+  -- so a fold running meanwhile is seen whole or not at all.
+  select t.kind, t.bucket, t.team_id, t.assignee_id, t.status, t.priority, t.fr, t.res, t.n from request_tallies t
   union all
-  select (select first from day_starts) + width_bucket(r.created_at, (select starts from day_starts)) - 1, count(*)
-  from requests r
-  where r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
-    and not ($5::boolean and $3::uuid is null and not $4::boolean)
-    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
-    and ($3::uuid is null or r.team_id = $3)
-    and (not $4::boolean or r.team_id is null)
-  group by 1
-), totals as (
-  select coalesce(sum(created), 0) as created,
-         coalesce(sum(closed) filter (where status = 'DONE'), 0) as resolved,
-         coalesce(sum(closed) filter (where status = 'CANCELED'), 0) as canceled,
-         coalesce(sum(n) filter (where status = 'NEW'), 0) as open_new,
-         coalesce(sum(n) filter (where status = 'IN_PROGRESS'), 0) as open_in_progress,
-         coalesce(sum(created) filter (where priority = 'LOW'), 0) as low,
-         coalesce(sum(created) filter (where priority = 'NORMAL'), 0) as normal,
-         coalesce(sum(created) filter (where priority = 'HIGH'), 0) as high,
-         coalesce(sum(created) filter (where priority = 'URGENT'), 0) as urgent,
-         -- SLA clocks of the requests created in the range that have ended met or breached.
-         coalesce(sum(fr_met), 0) as fr_met,
-         coalesce(sum(fr_breached), 0) as fr_breached,
-         coalesce(sum(res_met), 0) as res_met,
-         coalesce(sum(res_breached), 0) as res_breached
-  from counts
+  select d.kind, d.bucket, d.team_id, d.assignee_id, d.status, d.priority, d.fr, d.res, d.n from request_tally_deltas d
+), state as materialized (
+  -- The visible requests per team, assignee and status, now.
+  select t.team_id, t.assignee_id, t.status, sum(t.n) as n
+  from tallied t
+  where t.kind = 'state' and request_in_report(t.team_id, t.assignee_id, $3, $4, $5, $6, $7)
+  group by t.team_id, t.assignee_id, t.status
+  having sum(t.n) <> 0
+), edges as materialized (
+  -- The requests of the buckets a bound or a day's start falls inside, from that instant
+  -- to the bucket's end. The tallies count [from, to) by whole buckets, from the first
+  -- after `from` to the one `to` is in; `created` below adds what came in the range before
+  -- the first and takes away, from each bucket counted, what it holds past a bound or on
+  -- a later day. A bound on a bucket's edge has nothing to read, and `to` is now by
+  -- default, past which nothing has been created yet.
+  -- Each window is read by its own range of requests_created_at (`offset 0` keeps the
+  -- visibility test out of that scan, where the planner, not knowing the windows are
+  -- short, read the caller's teams from other indexes first: 60 ms instead of 6).
+  select r.created_at, k.bucket, k.team_id, k.assignee_id, k.priority, k.fr, k.res
+  from (select min(c.at) as lo, request_tally_bucket(c.at) + interval '15 minutes' as hi
+        from (select $1::timestamptz as at union all select $2::timestamptz
+              union all select unnest(starts[2:]) from day_starts) c
+        where c.at <> request_tally_bucket(c.at)
+        group by request_tally_bucket(c.at)) w
+  cross join lateral (select * from requests r where r.created_at >= w.lo and r.created_at < w.hi offset 0) r
+  cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
+                                        r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
+  where k.kind = 'created' and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
+), created as materialized (
+  -- The visible requests created in the range, with their day (a binary search of
+  -- day_starts), team, assignee, priority and SLA outcomes so far, as signed counts.
+  select (select first from day_starts) + width_bucket(t.bucket, (select starts from day_starts)) - 1 as day,
+         t.team_id, t.priority, t.fr, t.res, t.n
+  from tallied t
+  where t.kind = 'created'
+    and t.bucket >= request_tally_bucket($1::timestamptz - interval '1 microsecond') + interval '15 minutes'
+    and t.bucket < request_tally_bucket($2::timestamptz - interval '1 microsecond') + interval '15 minutes'
+    and request_in_report(t.team_id, t.assignee_id, $3, $4, $5, $6, $7)
+  union all
+  select (select first from day_starts) + width_bucket(e.created_at, (select starts from day_starts)) - 1,
+         e.team_id, e.priority, e.fr, e.res, 1
+  from edges e
+  where e.created_at >= $1::timestamptz and e.created_at < $2::timestamptz
+  union all
+  select (select first from day_starts) + width_bucket(e.bucket, (select starts from day_starts)) - 1,
+         e.team_id, e.priority, e.fr, e.res, -1
+  from edges e
+  where e.bucket >= request_tally_bucket($1::timestamptz - interval '1 microsecond') + interval '15 minutes'
+    and e.bucket < request_tally_bucket($2::timestamptz - interval '1 microsecond') + interval '15 minutes'
+), running as (
+  -- Running SLA clocks of requests created in the range that were due by now: breached,
+  -- though their rows have not changed since (each count reads an index of running clocks).
+  select (select count(*) from requests r
+          where r.sla_first_response_due_at is not null and r.first_response_at is null and r.status in ('NEW', 'IN_PROGRESS')
+            and r.sla_first_response_due_at <= $9::timestamptz
+            and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
+            and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)) as fr,
+         (select count(*) from requests r
+          where r.sla_resolution_due_at is not null and r.status in ('NEW', 'IN_PROGRESS')
+            and r.sla_resolution_due_at <= $9::timestamptz
+            and r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz
+            and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)) as res
 ), done as materialized (
-  -- The requests resolved (DONE) in the range: their day (found like created_days' by a
-  -- binary search of day_starts, not a time zone conversion) and time to resolution, an
-  -- interval. Read from requests_done_resolved (migration 0019), an index of just those.
-  -- The percentiles below sort the intervals themselves: exact, and as cheap as floats,
-  -- where minutes as numeric (extract's type) took twice as long to compute and sort
-  -- (docs/benchmarks.md, "seventh session").
+  -- The requests resolved (DONE) in the range: their day (found like created's by a
+  -- binary search of day_starts, not a time zone conversion), team, assignee and time to
+  -- resolution, an interval. Read from requests_done_resolved (migration 0019), an index
+  -- of just those. The percentiles below sort the intervals themselves: exact, and as
+  -- cheap as floats, where minutes as numeric (extract's type) took twice as long to
+  -- compute and sort (docs/benchmarks.md, "seventh session").
   select (select first from day_starts) + width_bucket(r.resolved_at, (select starts from day_starts)) - 1 as day,
-         r.resolved_at - r.created_at as took
+         r.team_id, r.assignee_id, r.resolved_at - r.created_at as took
   from requests r
   where r.status = 'DONE' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
-    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
-    and ($3::uuid is null or r.team_id = $3)
-    and (not $4::boolean or r.team_id is null)
+    and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
+), totals as (
+  select coalesce(sum(c.n), 0) as created,
+         (select count(*) from done) as resolved,
+         (select count(*) from requests r
+          where r.status = 'CANCELED' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
+            and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)) as canceled,
+         (select coalesce(sum(n), 0) from state where status = 'NEW') as open_new,
+         (select coalesce(sum(n), 0) from state where status = 'IN_PROGRESS') as open_in_progress,
+         coalesce(sum(c.n) filter (where c.priority = 'LOW'), 0) as low,
+         coalesce(sum(c.n) filter (where c.priority = 'NORMAL'), 0) as normal,
+         coalesce(sum(c.n) filter (where c.priority = 'HIGH'), 0) as high,
+         coalesce(sum(c.n) filter (where c.priority = 'URGENT'), 0) as urgent,
+         -- SLA clocks of the requests created in the range that have ended met or breached
+         -- (a clock stopped before its due time is neither; API.md, "SLA").
+         coalesce(sum(c.n) filter (where c.fr = 'met'), 0) as fr_met,
+         coalesce(sum(c.n) filter (where c.fr = 'breached'), 0) + (select fr from running) as fr_breached,
+         coalesce(sum(c.n) filter (where c.res = 'met'), 0) as res_met,
+         coalesce(sum(c.n) filter (where c.res = 'breached'), 0) + (select res from running) as res_breached
+  from created c
 ), first_response as (
   -- The first response of each visible request created in the range, kept by the database
   -- (request_first_responses, migration 0018: the first public comment or status change by
@@ -128,24 +145,24 @@ with days as (
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
-    select day, n as created, 0 as resolved from created_days
+    select day, n as created, 0 as resolved from created
     union all
-    select day, 0, count(*) from done group by day
+    select day, 0, 1 from done
   ) x
   group by day
+), done_groups as (
+  select team_id, assignee_id, count(*) as n from done group by team_id, assignee_id
 ), teams_seen as (
-  select team_id,
-         coalesce(sum(created), 0) as created,
-         coalesce(sum(closed) filter (where status = 'DONE'), 0) as resolved,
-         coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open
-  from counts
-  group by team_id
+  -- Every team the caller may see a request of, now (with zeros if none is of the range).
+  select s.team_id, coalesce(c.n, 0) as created, coalesce(d.n, 0) as resolved, s.open
+  from (select team_id, coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open from state group by team_id) s
+  left join (select team_id, sum(n) as n from created group by team_id) c on c.team_id is not distinct from s.team_id
+  left join (select team_id, sum(n) as n from done_groups group by team_id) d on d.team_id is not distinct from s.team_id
 ), agents as (
-  select u.id, u.full_name,
-         coalesce(sum(c.n) filter (where c.status in ('NEW', 'IN_PROGRESS')), 0) as open,
-         coalesce(sum(c.closed) filter (where c.status = 'DONE'), 0) as resolved
-  from counts c join users u on u.id = c.assignee_id
-  group by u.id, u.full_name
+  select u.id, u.full_name, s.open, coalesce(d.n, 0) as resolved
+  from (select assignee_id, coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open from state group by assignee_id) s
+  join users u on u.id = s.assignee_id
+  left join (select assignee_id, sum(n) as n from done_groups group by assignee_id) d on d.assignee_id = s.assignee_id
 )
 select json_build_object(
   'created', t.created, 'resolved', t.resolved, 'canceled', t.canceled,
