@@ -11,7 +11,7 @@ import { toAppError } from './errors.ts';
 export interface Migration { version: number; name: string; file: string; checksum: string; text: string }
 export interface MigrationStatus { version: number; name: string; applied_at: Date | null }
 
-const LOCK_KEY = 7_263_001; // any constant shared by every runner
+export const MIGRATION_LOCK_KEY = 7_263_001; // any constant shared by every runner
 
 export function readMigrations(dir = path.join(SQL_DIR, 'migrations')): Migration[] {
   const migrations = fs.readdirSync(dir)
@@ -36,7 +36,7 @@ async function ensureTable(sql: Sql): Promise<void> {
   if (present) return;
   await sql.begin(async (tx) => {
     // Two runners creating it at once would both pass `if not exists` and one fail on pg_type.
-    await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+    await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
     await tx.unsafe(`create table if not exists schema_migrations (
       version integer primary key, name text not null, checksum text not null,
       applied_at timestamptz not null default now())`);
@@ -58,7 +58,7 @@ export async function migrate(sql: Sql, migrations = readMigrations()): Promise<
   const applied: string[] = [];
   for (const m of migrations) {
     const done = await retryLostLocks(() => sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+      await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`;
       const [row] = await tx`select checksum from schema_migrations where version = ${m.version}`;
       if (row && row.checksum !== m.checksum) {
         throw new Error(`migration ${m.file} was changed after it was applied (checksum differs); add a new migration instead of editing it`);

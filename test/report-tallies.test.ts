@@ -111,6 +111,9 @@ describe('GET /reports/summary: tallies under concurrent writes and folds', () =
       assert.equal((await app().call('PUT', `/teams/${t.id}/members/${agents[i].id}`, { key: admin.key })).status, 204);
       teams.push(t.id);
     }
+    // Clocks on the HIGH and URGENT requests, so the tallies' SLA outcomes move too.
+    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'UTC', business_hours: allDay,
+      targets: { HIGH: { first_response_minutes: 30, resolution_minutes: 240 }, URGENT: { first_response_minutes: 10, resolution_minutes: 60 } } } })).status, 200);
     let writing = true;
     let folds = 0;
     const folders = Array.from({ length: 3 }, async () => {
@@ -135,7 +138,10 @@ describe('GET /reports/summary: tallies under concurrent writes and folds', () =
         case 0: ok(await status('CANCELED', admin.key)); break;
         case 1: ok(await status('IN_PROGRESS', agentFor(i).key)); break;
         case 2: ok(await status('IN_PROGRESS', agentFor(i).key)); ok(await status('DONE', agentFor(i).key)); break;
-        case 3: ok(await app().call('PATCH', `/requests/${id}`, { key: admin.key, body: { priority: 'URGENT' } })); break;
+        case 3: // a first response by comment alone, and a re-prioritisation that sets the clocks anew
+          assert.equal((await app().call('POST', `/requests/${id}/comments`, { key: admin.key, body: { body: 'on it' } })).status, 201);
+          ok(await app().call('PATCH', `/requests/${id}`, { key: admin.key, body: { priority: 'URGENT' } }));
+          break;
         case 4: ok(await app().call('PATCH', `/requests/${id}/team`, { key: admin.key, body: { team_id: teams[(i + 1) % 2] } })); break;
       }
     }));
@@ -165,11 +171,36 @@ describe('GET /reports/summary: tallies under concurrent writes and folds', () =
         agents: [...s.agents].sort((a: any, b: any) => a.full_name.localeCompare(b.full_name)).map((a: any) => [a.id, a.open, a.resolved]),
       }, expected, when);
     };
+    /** The tallies and deltas against the requests' own key, counted afresh. */
+    const same = async (when: string) => {
+      const [diff] = await app().db`
+        with keyed as (
+          select team_id, assignee_id, status, priority, request_tally_bucket(created_at) as bucket,
+                 request_first_response_outcome(sla_first_response_due_at, first_response_at, resolved_at) as fr,
+                 request_resolution_outcome(sla_resolution_due_at, status, resolved_at) as res
+          from requests
+        ), truth as (
+          select 'state' as kind, null::timestamptz as bucket, team_id, assignee_id, status, null::text as priority, null::text as fr, null::text as res, count(*) as n
+          from keyed group by team_id, assignee_id, status
+          union all
+          select 'created', bucket, team_id, assignee_id, null, priority, fr, res, count(*) from keyed group by bucket, team_id, assignee_id, priority, fr, res
+        ), kept as (
+          select kind, bucket, team_id, assignee_id, status, priority, fr, res, sum(n)::bigint as n from request_tally_totals
+          group by kind, bucket, team_id, assignee_id, status, priority, fr, res having sum(n) <> 0
+        )
+        select (select count(*)::int from (select * from kept except all select * from truth) x) as extra,
+               (select count(*)::int from (select * from truth except all select * from kept) y) as missing,
+               (select array_agg(distinct fr order by fr) from truth where kind = 'created' and fr is not null) as outcomes`;
+      assert.deepEqual({ extra: diff.extra, missing: diff.missing }, { extra: 0, missing: 0 }, `${when}: tallies as the requests are`);
+      assert.deepEqual(diff.outcomes, ['met', 'running', 'stopped'], 'clocks met by a move or a comment, still running, and stopped by a cancel');
+    };
     await check('with the last deltas unfolded');
+    await same('with the last deltas unfolded');
     await foldTallies(app().db);
     const [{ left }] = await app().db`select count(*)::int as left from request_tally_deltas`;
     assert.equal(left, 0);
     await check('all folded');
+    await same('all folded');
   });
 });
 

@@ -8,19 +8,22 @@
 --   created  requests per 15-minute bucket of created_at (UTC), team, assignee, priority
 --            and how each SLA clock has ended so far (request_sla_outcome): `created`,
 --            `by_priority`, `by_day`'s created and `sla_met_percent`. A report's bounds
---            and days need not fall on a bucket's edge (a range to now, a zone offset of
---            45 minutes): summary.sql reads the requests of the edge buckets themselves.
--- Whoever writes requests, a statement-level trigger appends what changed as signed
--- deltas (request_tally_deltas), grouped per statement, so a bulk import writes a few rows
--- and writers never wait on each other's tally row. The worker folds the deltas into
--- request_tallies every few seconds (sql/queries/reports/fold_tallies.sql); a report sums
+--            and days need not fall on a bucket's edge (a range to now, a midnight off the
+--            quarter hour, as Monrovia's until 1972): summary.sql reads those buckets' requests.
+-- Whoever writes requests, a trigger appends what changed as signed deltas
+-- (request_tally_deltas: a row's whole key, -1 for what it was and +1 for what it is), so
+-- writers never wait on each other's tally row; an update of nothing tallied (a title, a
+-- clock's next due time) writes none. The worker folds the deltas into
+-- request_tallies every second (sql/queries/reports/fold_tallies.sql); a report sums
 -- both in one snapshot, so it is exact before and after a fold. ENABLE ALWAYS, like the
 -- first responses (0018): rows written with session_replication_role = replica count too.
 --
 -- requests_report_facts (0017), the index the report used to scan, is dropped: nothing
 -- reads it now, and every write to requests paid for it. The code before this migration
--- still gets correct figures from its summary.sql, by a sequential scan.
--- The backfill holds writes to requests until it commits (about 1 s at 200 000 requests).
+-- still gets correct figures from its summary.sql, by a sequential scan (about 300 ms a
+-- call over 200 000 requests here), until its instances are replaced.
+-- The migration holds writes to requests until it commits (about 2 s at 200 000 requests
+-- here, with its indexes; on a table of millions build those first, concurrently).
 
 -- How a request's SLA clock stands, as far as its row alone says (API.md, "SLA"): null
 -- without one, 'met', 'breached', 'stopped' (closed before its due time without the
@@ -35,6 +38,16 @@ as $$
               when due <= ended then 'breached'
               else 'stopped' end
 $$;
+
+-- The first response clock ends with the response, or with the request closed without one.
+create function request_first_response_outcome(due timestamptz, responded timestamptz, resolved timestamptz) returns text
+language sql immutable parallel safe
+as $$ select request_sla_outcome(due, coalesce(responded, resolved), responded < due) $$;
+
+-- The resolution clock is met only by DONE in time; a cancel stops it.
+create function request_resolution_outcome(due timestamptz, status text, resolved timestamptz) returns text
+language sql immutable parallel safe
+as $$ select request_sla_outcome(due, resolved, status = 'DONE' and resolved < due) $$;
 
 -- The 15-minute bucket (UTC) a time stamp is tallied in.
 create function request_tally_bucket(at timestamptz) returns timestamptz
@@ -53,20 +66,6 @@ as $$
      and (not no_team or team_id is null)
 $$;
 
--- The tally rows of one request: its state row and its created row, with n = 1.
-create function request_tally_keys(team_id uuid, assignee_id uuid, status text, priority text, created_at timestamptz,
-                                   resolved_at timestamptz, first_response_at timestamptz,
-                                   first_response_due timestamptz, resolution_due timestamptz)
-returns table (kind text, bucket timestamptz, team_id uuid, assignee_id uuid, status text, priority text, fr text, res text)
-language sql immutable parallel safe
-as $$
-  select 'state', null::timestamptz, team_id, assignee_id, status, null, null, null
-  union all
-  select 'created', request_tally_bucket(created_at), team_id, assignee_id, null, priority,
-         request_sla_outcome(first_response_due, coalesce(first_response_at, resolved_at), first_response_at < first_response_due),
-         request_sla_outcome(resolution_due, resolved_at, status = 'DONE' and resolved_at < resolution_due)
-$$;
-
 create table request_tallies (
   kind        text not null check (kind in ('state', 'created')),
   bucket      timestamptz,
@@ -80,51 +79,30 @@ create table request_tallies (
   constraint request_tallies_key unique nulls not distinct (kind, bucket, team_id, assignee_id, status, priority, fr, res)
 );
 
+-- No key and no index: rows are only appended, and a fold takes all it sees.
 create table request_tally_deltas (
-  id          bigint generated always as identity primary key,
-  kind        text not null,
-  bucket      timestamptz,
   team_id     uuid,
   assignee_id uuid,
   status      text,
   priority    text,
+  bucket      timestamptz,
   fr          text,
   res         text,
-  n           bigint not null
+  n           integer not null
 );
 
-create function request_tallies__insert() returns trigger language plpgsql as $$
+create function request_tallies__note() returns trigger language plpgsql as $$
 begin
-  insert into request_tally_deltas (kind, bucket, team_id, assignee_id, status, priority, fr, res, n)
-  select k.kind, k.bucket, k.team_id, k.assignee_id, k.status, k.priority, k.fr, k.res, count(*)
-  from new_rows r
-  cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
-                                        r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
-  group by 1, 2, 3, 4, 5, 6, 7, 8;
-  return null;
-end $$;
-
--- An update writes only what moved: an edit of a title nets every key to zero.
-create function request_tallies__update() returns trigger language plpgsql as $$
-begin
-  insert into request_tally_deltas (kind, bucket, team_id, assignee_id, status, priority, fr, res, n)
-  select k.kind, k.bucket, k.team_id, k.assignee_id, k.status, k.priority, k.fr, k.res, sum(r.sign)
-  from (select 1 as sign, * from new_rows union all select -1, * from old_rows) r
-  cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
-                                        r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
-  group by 1, 2, 3, 4, 5, 6, 7, 8
-  having sum(r.sign) <> 0;
-  return null;
-end $$;
-
-create function request_tallies__delete() returns trigger language plpgsql as $$
-begin
-  insert into request_tally_deltas (kind, bucket, team_id, assignee_id, status, priority, fr, res, n)
-  select k.kind, k.bucket, k.team_id, k.assignee_id, k.status, k.priority, k.fr, k.res, -count(*)
-  from old_rows r
-  cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
-                                        r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
-  group by 1, 2, 3, 4, 5, 6, 7, 8;
+  if tg_op <> 'INSERT' then
+    insert into request_tally_deltas values (old.team_id, old.assignee_id, old.status, old.priority, request_tally_bucket(old.created_at),
+      request_first_response_outcome(old.sla_first_response_due_at, old.first_response_at, old.resolved_at),
+      request_resolution_outcome(old.sla_resolution_due_at, old.status, old.resolved_at), -1);
+  end if;
+  if tg_op <> 'DELETE' then
+    insert into request_tally_deltas values (new.team_id, new.assignee_id, new.status, new.priority, request_tally_bucket(new.created_at),
+      request_first_response_outcome(new.sla_first_response_due_at, new.first_response_at, new.resolved_at),
+      request_resolution_outcome(new.sla_resolution_due_at, new.status, new.resolved_at), 1);
+  end if;
   return null;
 end $$;
 
@@ -135,25 +113,45 @@ begin
   return null;
 end $$;
 
-create trigger _300_tallies_insert after insert on requests referencing new table as new_rows
-  for each statement execute function request_tallies__insert();
-create trigger _300_tallies_update after update on requests referencing old table as old_rows new table as new_rows
-  for each statement execute function request_tallies__update();
-create trigger _300_tallies_delete after delete on requests referencing old table as old_rows
-  for each statement execute function request_tallies__delete();
+create trigger _300_tallies after insert or delete on requests
+  for each row execute function request_tallies__note();
+create trigger _300_tallies_update after update on requests
+  for each row when ((old.team_id, old.assignee_id, old.status, old.priority, old.created_at, old.resolved_at, old.first_response_at,
+                      old.sla_first_response_due_at, old.sla_resolution_due_at)
+           is distinct from (new.team_id, new.assignee_id, new.status, new.priority, new.created_at, new.resolved_at, new.first_response_at,
+                             new.sla_first_response_due_at, new.sla_resolution_due_at))
+  execute function request_tallies__note();
 create trigger _300_tallies_truncate after truncate on requests
   for each statement execute function request_tallies__truncate();
-alter table requests enable always trigger _300_tallies_insert;
+alter table requests enable always trigger _300_tallies;
 alter table requests enable always trigger _300_tallies_update;
-alter table requests enable always trigger _300_tallies_delete;
 alter table requests enable always trigger _300_tallies_truncate;
 
+-- What a report sums: the tallies, and the deltas not yet folded into them, each read as a
+-- state row and a created row. A view, so a report's filters reach both tables (and
+-- request_tallies_key's order of kind and bucket).
+create view request_tally_totals as
+  select kind, bucket, team_id, assignee_id, status, priority, fr, res, n from request_tallies
+  union all
+  select 'state', null, team_id, assignee_id, status, null, null, null, n from request_tally_deltas
+  union all
+  select 'created', bucket, team_id, assignee_id, null, priority, fr, res, n from request_tally_deltas;
+
+-- The requests already there, tallied as a fold does (sql/queries/reports/fold_tallies.sql).
+with keyed as (
+  select team_id, assignee_id, status, priority, request_tally_bucket(created_at) as bucket,
+         request_first_response_outcome(sla_first_response_due_at, first_response_at, resolved_at) as fr,
+         request_resolution_outcome(sla_resolution_due_at, status, resolved_at) as res
+  from requests
+)
 insert into request_tallies (kind, bucket, team_id, assignee_id, status, priority, fr, res, n)
-select k.kind, k.bucket, k.team_id, k.assignee_id, k.status, k.priority, k.fr, k.res, count(*)
-from requests r
-cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
-                                      r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
-group by 1, 2, 3, 4, 5, 6, 7, 8;
+select 'state', null, team_id, assignee_id, status, null, null, null, count(*) from keyed group by team_id, assignee_id, status
+union all
+select 'created', bucket, team_id, assignee_id, null, priority, fr, res, count(*) from keyed group by bucket, team_id, assignee_id, priority, fr, res;
+
+-- A fold drops the tallies that came to zero (a request moved on): found by this index, not
+-- by reading every bucket of the history.
+create index request_tallies_empty on request_tallies ((1)) where n = 0;
 
 -- What the tallies cannot hold, read from the requests themselves, each from an index of
 -- just those rows: the requests canceled in the range, and the running SLA clocks whose
@@ -164,14 +162,3 @@ create index if not exists requests_first_response_running on requests (sla_firs
 create index if not exists requests_resolution_running on requests (sla_resolution_due_at) include (created_at, team_id, assignee_id)
   where sla_resolution_due_at is not null and status in ('NEW', 'IN_PROGRESS');
 drop index if exists requests_report_facts;
-
--- What a report sums: the tallies and the deltas not yet folded into them. A view, so a
--- report's filters reach both tables (and request_tallies_key's order of kind and bucket).
-create view request_tally_totals as
-  select kind, bucket, team_id, assignee_id, status, priority, fr, res, n from request_tallies
-  union all
-  select kind, bucket, team_id, assignee_id, status, priority, fr, res, n from request_tally_deltas;
-
--- A fold drops the tallies that came to zero (a request moved on): found by this index, not
--- by reading every bucket of the history.
-create index request_tallies_empty on request_tallies ((1)) where n = 0;

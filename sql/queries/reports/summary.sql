@@ -5,11 +5,13 @@
 -- `created` counts requests created in [from, to); `resolved`/`canceled` those that reached
 -- DONE/CANCELED in it; `open` is now. Minutes are wall-clock minutes.
 --
--- Cost (docs/benchmarks.md): the visible requests are read once, in `counts`, and folded
--- there into a few hundred groups that every count is summed from, rather than copied into
--- a CTE and scanned again per figure; the days created are counted in `created_days`. The percentiles read only the rows they concern: the
--- requests resolved in the range (`done`) and the first responses the database keeps
--- (`first_response`, request_first_responses).
+-- Cost (docs/benchmarks.md, "ninth session"): no figure reads every request. What is open
+-- now and what was created in the range are summed from the tallies the database keeps
+-- (migration 0022), with the requests of the few buckets a bound falls inside; the rest
+-- reads only the rows it concerns, each from an index of just those: the requests
+-- resolved (`done`) and canceled in the range, the running SLA clocks already due
+-- (`running`), and the first responses the database keeps (`first_response`,
+-- request_first_responses).
 with days as (
   -- The range's days in zone $8, counted as dates: a series of time stamps would step in
   -- the session's time zone, where a skipped midnight put every later step at 01:00 and
@@ -24,16 +26,12 @@ with days as (
   -- conversion, the dearest part of a row here (docs/benchmarks.md, "fourth session":
   -- 66–73 → 52 ms a call over 200 000 requests created in the range).
   select min(day) as first, array_agg(day_start(day, $8) order by day) as starts from days
-), tallied as (
-  -- The tallies (migration 0022) and the deltas not yet folded into them: one snapshot,
-  -- so a fold running meanwhile is seen whole or not at all.
-  select t.kind, t.bucket, t.team_id, t.assignee_id, t.status, t.priority, t.fr, t.res, t.n from request_tallies t
-  union all
-  select d.kind, d.bucket, d.team_id, d.assignee_id, d.status, d.priority, d.fr, d.res, d.n from request_tally_deltas d
 ), state as materialized (
-  -- The visible requests per team, assignee and status, now.
+  -- The visible requests per team, assignee and status, now. request_tally_totals is the
+  -- tallies and the deltas not yet folded (migration 0022), read in this statement's one
+  -- snapshot: a fold running meanwhile is seen whole or not at all.
   select t.team_id, t.assignee_id, t.status, sum(t.n) as n
-  from tallied t
+  from request_tally_totals t
   where t.kind = 'state' and request_in_report(t.team_id, t.assignee_id, $3, $4, $5, $6, $7)
   group by t.team_id, t.assignee_id, t.status
   having sum(t.n) <> 0
@@ -47,22 +45,22 @@ with days as (
   -- Each window is read by its own range of requests_created_at (`offset 0` keeps the
   -- visibility test out of that scan, where the planner, not knowing the windows are
   -- short, read the caller's teams from other indexes first: 60 ms instead of 6).
-  select r.created_at, k.bucket, k.team_id, k.assignee_id, k.priority, k.fr, k.res
+  select r.created_at, request_tally_bucket(r.created_at) as bucket, r.team_id, r.priority,
+         request_first_response_outcome(r.sla_first_response_due_at, r.first_response_at, r.resolved_at) as fr,
+         request_resolution_outcome(r.sla_resolution_due_at, r.status, r.resolved_at) as res
   from (select min(c.at) as lo, request_tally_bucket(c.at) + interval '15 minutes' as hi
         from (select $1::timestamptz as at union all select $2::timestamptz
               union all select unnest(starts[2:]) from day_starts) c
         where c.at <> request_tally_bucket(c.at)
         group by request_tally_bucket(c.at)) w
   cross join lateral (select * from requests r where r.created_at >= w.lo and r.created_at < w.hi offset 0) r
-  cross join lateral request_tally_keys(r.team_id, r.assignee_id, r.status, r.priority, r.created_at, r.resolved_at,
-                                        r.first_response_at, r.sla_first_response_due_at, r.sla_resolution_due_at) k
-  where k.kind = 'created' and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
+  where request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
 ), created as materialized (
   -- The visible requests created in the range, with their day (a binary search of
   -- day_starts), team, assignee, priority and SLA outcomes so far, as signed counts.
   select (select first from day_starts) + width_bucket(t.bucket, (select starts from day_starts)) - 1 as day,
          t.team_id, t.priority, t.fr, t.res, t.n
-  from tallied t
+  from request_tally_totals t
   where t.kind = 'created'
     and t.bucket >= request_tally_bucket($1::timestamptz - interval '1 microsecond') + interval '15 minutes'
     and t.bucket < request_tally_bucket($2::timestamptz - interval '1 microsecond') + interval '15 minutes'
