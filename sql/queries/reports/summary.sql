@@ -55,9 +55,9 @@ with days as (
         group by request_tally_bucket(c.at)) w
   cross join lateral (select * from requests r where r.created_at >= w.lo and r.created_at < w.hi offset 0) r
   where request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
-), created as materialized (
+), created as (
   -- The visible requests created in the range, with their day (a binary search of
-  -- day_starts), team, assignee, priority and SLA outcomes so far, as signed counts.
+  -- day_starts), team, priority and SLA outcomes so far, as signed counts.
   select (select first from day_starts) + width_bucket(t.bucket, (select starts from day_starts)) - 1 as day,
          t.team_id, t.priority, t.fr, t.res, t.n
   from request_tally_totals t
@@ -76,6 +76,15 @@ with days as (
   from edges e
   where e.bucket >= request_tally_bucket($1::timestamptz - interval '1 microsecond') + interval '15 minutes'
     and e.bucket < request_tally_bucket($2::timestamptz - interval '1 microsecond') + interval '15 minutes'
+), created_sets as materialized (
+  -- Summed in one pass by each of the figures' keys: over a long, sparse history there is
+  -- about a tally row per request, and each figure summing them again cost a pass of its
+  -- own (docs/benchmarks.md, "ninth session").
+  select case when grouping(day) = 0 then 'day' when grouping(team_id) = 0 then 'team' when grouping(priority) = 0 then 'priority'
+              when grouping(fr) = 0 then 'fr' else 'res' end as key,
+         day, team_id, priority, fr, res, sum(n) as n
+  from created
+  group by grouping sets ((day), (team_id), (priority), (fr), (res))
 ), running as (
   -- Running SLA clocks of requests created in the range that were due by now: breached,
   -- though their rows have not changed since (each count reads an index of running clocks).
@@ -101,25 +110,30 @@ with days as (
   from requests r
   where r.status = 'DONE' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
     and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
+), done_sets as materialized (
+  select case when grouping(day) = 0 then 'day' when grouping(team_id) = 0 then 'team' else 'assignee' end as key,
+         day, team_id, assignee_id, count(*) as n
+  from done
+  group by grouping sets ((day), (team_id), (assignee_id))
 ), totals as (
-  select coalesce(sum(c.n), 0) as created,
-         (select count(*) from done) as resolved,
+  select (select coalesce(sum(n), 0) from created_sets where key = 'day') as created,
+         (select coalesce(sum(n), 0) from done_sets where key = 'day') as resolved,
          (select count(*) from requests r
           where r.status = 'CANCELED' and r.resolved_at >= $1::timestamptz and r.resolved_at < $2::timestamptz
             and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)) as canceled,
          (select coalesce(sum(n), 0) from state where status = 'NEW') as open_new,
          (select coalesce(sum(n), 0) from state where status = 'IN_PROGRESS') as open_in_progress,
-         coalesce(sum(c.n) filter (where c.priority = 'LOW'), 0) as low,
-         coalesce(sum(c.n) filter (where c.priority = 'NORMAL'), 0) as normal,
-         coalesce(sum(c.n) filter (where c.priority = 'HIGH'), 0) as high,
-         coalesce(sum(c.n) filter (where c.priority = 'URGENT'), 0) as urgent,
+         coalesce(sum(c.n) filter (where c.key = 'priority' and c.priority = 'LOW'), 0) as low,
+         coalesce(sum(c.n) filter (where c.key = 'priority' and c.priority = 'NORMAL'), 0) as normal,
+         coalesce(sum(c.n) filter (where c.key = 'priority' and c.priority = 'HIGH'), 0) as high,
+         coalesce(sum(c.n) filter (where c.key = 'priority' and c.priority = 'URGENT'), 0) as urgent,
          -- SLA clocks of the requests created in the range that have ended met or breached
          -- (a clock stopped before its due time is neither; API.md, "SLA").
-         coalesce(sum(c.n) filter (where c.fr = 'met'), 0) as fr_met,
-         coalesce(sum(c.n) filter (where c.fr = 'breached'), 0) + (select fr from running) as fr_breached,
-         coalesce(sum(c.n) filter (where c.res = 'met'), 0) as res_met,
-         coalesce(sum(c.n) filter (where c.res = 'breached'), 0) + (select res from running) as res_breached
-  from created c
+         coalesce(sum(c.n) filter (where c.key = 'fr' and c.fr = 'met'), 0) as fr_met,
+         coalesce(sum(c.n) filter (where c.key = 'fr' and c.fr = 'breached'), 0) + (select fr from running) as fr_breached,
+         coalesce(sum(c.n) filter (where c.key = 'res' and c.res = 'met'), 0) as res_met,
+         coalesce(sum(c.n) filter (where c.key = 'res' and c.res = 'breached'), 0) + (select res from running) as res_breached
+  from created_sets c
 ), first_response as (
   -- The first response of each visible request created in the range, kept by the database
   -- (request_first_responses, migration 0018: the first public comment or status change by
@@ -143,24 +157,22 @@ with days as (
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
-    select day, n as created, 0 as resolved from created
+    select day, n as created, 0 as resolved from created_sets where key = 'day'
     union all
-    select day, 0, 1 from done
+    select day, 0, n from done_sets where key = 'day'
   ) x
   group by day
-), done_groups as (
-  select team_id, assignee_id, count(*) as n from done group by team_id, assignee_id
 ), teams_seen as (
   -- Every team the caller may see a request of, now (with zeros if none is of the range).
   select s.team_id, coalesce(c.n, 0) as created, coalesce(d.n, 0) as resolved, s.open
   from (select team_id, coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open from state group by team_id) s
-  left join (select team_id, sum(n) as n from created group by team_id) c on c.team_id is not distinct from s.team_id
-  left join (select team_id, sum(n) as n from done_groups group by team_id) d on d.team_id is not distinct from s.team_id
+  left join created_sets c on c.key = 'team' and c.team_id is not distinct from s.team_id
+  left join done_sets d on d.key = 'team' and d.team_id is not distinct from s.team_id
 ), agents as (
   select u.id, u.full_name, s.open, coalesce(d.n, 0) as resolved
   from (select assignee_id, coalesce(sum(n) filter (where status in ('NEW', 'IN_PROGRESS')), 0) as open from state group by assignee_id) s
   join users u on u.id = s.assignee_id
-  left join (select assignee_id, sum(n) as n from done_groups group by assignee_id) d on d.assignee_id = s.assignee_id
+  left join done_sets d on d.key = 'assignee' and d.assignee_id = s.assignee_id
 )
 select json_build_object(
   'created', t.created, 'resolved', t.resolved, 'canceled', t.canceled,
