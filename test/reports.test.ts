@@ -4,6 +4,7 @@
 // kept as they happen through the API, an agent's summary limited to what they may see,
 // and the CSV export.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { reportSummary } from '../src/db/reports.ts';
 import { problem, useApp } from './helpers.ts';
@@ -451,5 +452,33 @@ describe('GET /requests.csv', () => {
     const rows = parseCsv((await app().call('GET', `/requests.csv?created_by=${emp.id}`, { key: admin.key })).text);
     assert.equal(rows.length, 2501);
     assert.equal(new Set(rows.slice(1).map((r) => r[0])).size, 2500, 'no row twice');
+  });
+
+  test('a client that reads slowly gets every page, and the server keeps one wait for it at a time', async () => {
+    const admin = await app().user('ADMIN');
+    const emp = await app().user('EMPLOYEE');
+    await app().db`insert into requests (title, description, created_by) select 'slow ' || i, repeat('x', 200), ${emp.id}::uuid from generate_series(1, 14000) i`;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const lines = await new Promise<number>((resolve, reject) => {
+        http.get(`${app().url}/requests.csv?created_by=${emp.id}`, { headers: { 'X-API-Key': admin.key } }, (res) => {
+          let n = 0;
+          res.on('data', (c: Buffer) => {
+            for (const b of c) if (b === 0x0a) n++;
+            res.pause(); // the socket fills, and the server waits for it before each page
+            setTimeout(() => res.resume(), 2);
+          });
+          res.on('end', () => resolve(n));
+          res.on('error', reject);
+        }).on('error', reject);
+      });
+      assert.equal(lines, 14001);
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings, []);
   });
 });

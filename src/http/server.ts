@@ -196,10 +196,17 @@ export function createServer(routeDefs: RouteDef[], services: Services, auth: Au
     res.flushHeaders();
     const closed = new AbortController();
     res.on('close', () => closed.abort());
+    // Each wait takes its listeners off again: a long download waits once a page, and
+    // listeners left on the signal were an "EventTarget memory leak" warning after ten.
     const drained = () => new Promise<void>((resolve) => {
       if (!res.writableNeedDrain || closed.signal.aborted) return resolve();
-      res.once('drain', resolve);
-      closed.signal.addEventListener('abort', () => resolve(), { once: true });
+      const done = () => {
+        res.off('drain', done);
+        closed.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      res.once('drain', done);
+      closed.signal.addEventListener('abort', done, { once: true });
     });
     body.write({ write: (text) => res.write(text), drained, backlog: () => res.writableLength }, closed.signal)
       .catch((thrown) => {
