@@ -2,7 +2,7 @@
 # run, migrate and seed; a throwaway cluster for test).
 TSX := node_modules/.bin/tsx
 
-.PHONY: run migrate migrate-status seed issue-key test test-ui bench typecheck install
+.PHONY: run migrate migrate-status seed issue-key rebuild-tallies test test-ui bench typecheck install
 
 node_modules: package.json package-lock.json
 	npm ci
@@ -26,6 +26,10 @@ seed: node_modules
 issue-key: node_modules
 	@test -n "$(EMAIL)" || { echo 'usage: make issue-key EMAIL=ada@example.com' >&2; exit 2; }
 	$(TSX) src/main.ts issue-key "$(EMAIL)"
+
+# The report's tallies counted afresh from the requests (after a data-only restore; README).
+rebuild-tallies: node_modules
+	$(TSX) src/main.ts rebuild-tallies
 
 test: node_modules
 	$(TSX) test/run.ts $(FILES)

@@ -4,6 +4,7 @@
 //   tsx src/main.ts migrate --status
 //   tsx src/main.ts seed              demo users and requests (make seed)
 //   tsx src/main.ts issue-key EMAIL   a new API key for that user, shown once (make issue-key)
+//   tsx src/main.ts rebuild-tallies   the report's tallies counted afresh (make rebuild-tallies)
 // Two roles connect (README, "Database roles"): the migrator (MIGRATION_DATABASE_URL, else
 // DATABASE_URL; the embedded cluster's superuser) migrates and runs the commands; the server
 // connects as DATABASE_URL (the embedded cluster's serviceflow_api), a login in
@@ -16,6 +17,7 @@ import { ConfigError, loadConfig, poolOptions, serverSettings, type Config } fro
 import { startEmbedded, type EmbeddedCluster } from './db/embedded.ts';
 import { connect, one, type Sql } from './db/index.ts';
 import { applyServerSettings, auditBypass, issueAppLogin, loginFailed, serverSettingsStatements, settingsDiffer } from './db/login.ts';
+import { rebuildTallies } from './db/reports.ts';
 import { getUserByEmail, rotateApiKey } from './db/users.ts';
 import { toAppError } from './errors.ts';
 import { describeError, log, setLogLevel } from './log.ts';
@@ -271,8 +273,10 @@ async function main(): Promise<void> {
       printKeys(await seed(owner, config.API_KEY));
     } else if (command === 'issue-key') {
       await issueKey(owner, arg);
+    } else if (command === 'rebuild-tallies') {
+      console.log(`report tallies counted afresh from the requests: ${await rebuildTallies(owner)} rows`);
     } else {
-      throw new Error(`unknown command ${command}; use serve, migrate [--status], seed or issue-key <email>`);
+      throw new Error(`unknown command ${command}; use serve, migrate [--status], seed, issue-key <email> or rebuild-tallies`);
     }
   } finally {
     await owner.end({ timeout: 5 });

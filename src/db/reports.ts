@@ -19,9 +19,16 @@ export async function reportSummary(db: Tx, f: SummaryFilter) {
   ], true))[0].summary;
 }
 
-/** Folds the deltas into the tallies, unless another instance is folding now (fold_tallies.sql). */
-export const foldTallies = (db: Sql) => db.begin(async (tx) => {
-  if (!(await one<{ locked: boolean }>(tx, 'reports/lock_tallies'))!.locked) return;
-  await query(tx, 'reports/fold_tallies');
+/**
+ * Folds up to `batch` deltas into the tallies (fold_tallies.sql) and gives how many it
+ * folded, or null when another instance is folding now.
+ */
+export const foldTallies = (db: Sql, batch = 50_000) => db.begin(async (tx) => {
+  if (!(await one<{ locked: boolean }>(tx, 'reports/lock_tallies'))!.locked) return null;
+  const { moved } = (await one<{ moved: number }>(tx, 'reports/fold_tallies', [batch]))!;
   await query(tx, 'reports/drop_empty_tallies');
+  return moved;
 });
+
+/** Every tally counted afresh from the requests (make rebuild-tallies); the rows written. */
+export const rebuildTallies = async (db: Sql) => Number((await one<{ written: string }>(db, 'reports/rebuild_tallies'))!.written);

@@ -2,13 +2,24 @@
 // are summed into request_tallies, so a report reads a few rows per bucket and not every
 // delta since the start. A report is exact whether or not a fold has run; the fold only
 // keeps it fast. With several instances, one folds and the others find the lock held.
+// A backlog (a bulk update, a time with only old instances serving) goes in batches, each
+// its own transaction, and is logged.
 import { foldTallies } from '../db/reports.ts';
+import { log } from '../log.ts';
 import type { Loop } from './index.ts';
+
+const BATCH = 50_000;
 
 export const tallies: Loop = {
   name: 'tallies',
   everyMs: 1_000,
-  async run({ db }) {
-    await foldTallies(db);
+  async run({ db }, signal) {
+    let folded = 0;
+    for (;;) {
+      const moved = await foldTallies(db, BATCH);
+      folded += moved ?? 0;
+      if (moved === null || moved < BATCH || signal.aborted) break;
+    }
+    if (folded >= BATCH) log.warn('report tallies: folded a backlog of deltas', { folded });
   },
 };
