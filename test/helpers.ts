@@ -11,6 +11,7 @@ import { loadConfig, poolOptions, serverSettings, type Config } from '../src/con
 import { connect, type Sql } from '../src/db/index.ts';
 import { applyServerSettings } from '../src/db/login.ts';
 import { insertUser } from '../src/db/users.ts';
+import { migrate, readMigrations } from '../src/migrate.ts';
 import { setLogLevel } from '../src/log.ts';
 import type { Services } from '../src/services.ts';
 import { hashApiKey, newApiKey, type Role } from '../src/users/keys.ts';
@@ -74,6 +75,32 @@ export async function freshDatabase(): Promise<string> {
   }
   return databaseUrl(SERVER, name);
 }
+
+/**
+ * A fresh database migrated up to, not including, the migration named `name`, holding one
+ * ADMIN (`Old Timer`) as the superuser wrote it: for testing what that migration does to
+ * data already there. `finish()` applies the rest.
+ */
+export async function databaseBefore(name: string): Promise<{ db: Sql; user: { id: string }; finish: () => Promise<string[]> }> {
+  const db = connect(await freshDatabase(), { max: 2 });
+  await db.unsafe('drop schema public cascade; create schema public;');
+  const all = readMigrations();
+  const at = all.find((m) => m.name === name)!;
+  await migrate(db, all.filter((m) => m.version < at.version));
+  const [user] = await db`insert into users (email, full_name, role, api_key_hash, api_key_last4)
+    values ('old@example.com', 'Old Timer', 'ADMIN', ${hashApiKey('k')}, 'kkkk') returning id`;
+  return { db, user: { id: user.id }, finish: () => migrate(db, all) };
+}
+
+/** An SLA policy's business hours: every hour of every day, so business time is elapsed time. */
+export const ALL_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
+
+/** Rows written with known times: the bookkeeping triggers that stamp now() are off (those ENABLE ALWAYS still run). */
+export const fixture = <T>(db: Sql, write: (tx: postgres.TransactionSql) => Promise<T>) =>
+  db.begin(async (tx) => {
+    await tx`set local session_replication_role = replica`;
+    return write(tx);
+  }) as Promise<T>;
 
 export const testConfig = (env: Record<string, string> = {}): Config =>
   loadConfig({ RATE_LIMIT_RPS: '0', AUTH_FAILURE_LIMIT: '0', LOG_LEVEL: 'silent', ADMIN_BOOTSTRAP_KEY: 'bootstrap-key-for-tests-0123456789', ...env });

@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import postgres from 'postgres';
-import { connect } from '../src/db/index.ts';
 import { foldTallies, reportSummary } from '../src/db/reports.ts';
-import { migrate, readMigrations } from '../src/migrate.ts';
-import { hashApiKey } from '../src/users/keys.ts';
-import { asAppRole, freshDatabase, useApp } from './helpers.ts';
+import { ALL_DAY, asAppRole, databaseBefore, fixture, useApp } from './helpers.ts';
 
 const PRIORITIES = ['LOW', 'NORMAL', 'HIGH', 'URGENT'];
-const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 
 describe('GET /reports/summary: bounds inside a tally bucket', () => {
   const app = useApp();
@@ -23,8 +19,7 @@ describe('GET /reports/summary: bounds inside a tally bucket', () => {
   before(async () => {
     admin = await app().user('ADMIN');
     const emp = await app().user('EMPLOYEE');
-    await app().db.begin(async (tx) => {
-      await tx`set local session_replication_role = replica`; // a fixture with known times
+    await fixture(app().db, async (tx) => {
       // On 10 November 2026 (UTC): the buckets start at 10:00, 10:15, 10:30, 10:45 and 11:00.
       // B's first response was in time, E's late.
       for (const [title, priority, at, due, responded] of [
@@ -79,9 +74,8 @@ describe('GET /reports/summary: days whose midnight is not on a quarter hour (Mo
   before(async () => {
     admin = await app().user('ADMIN');
     const emp = await app().user('EMPLOYEE');
-    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'Africa/Monrovia', business_hours: allDay } })).status, 200);
-    await app().db.begin(async (tx) => {
-      await tx`set local session_replication_role = replica`;
+    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'Africa/Monrovia', business_hours: ALL_DAY } })).status, 200);
+    await fixture(app().db, async (tx) => {
       // Local 9 March 1971 is [1971-03-09T00:44:30Z, 1971-03-10T00:44:30Z).
       for (const at of ['1971-03-09T00:44:00Z', '1971-03-10T00:40:00Z', '1971-03-10T00:44:29Z', '1971-03-10T00:44:30Z',
         '1971-03-10T00:50:00Z', '1971-03-11T00:44:00Z', '1971-03-11T00:44:30Z']) {
@@ -114,7 +108,7 @@ describe('GET /reports/summary: tallies under concurrent writes and folds', () =
       teams.push(t.id);
     }
     // Clocks on the HIGH and URGENT requests, so the tallies' SLA outcomes move too.
-    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'UTC', business_hours: allDay,
+    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'UTC', business_hours: ALL_DAY,
       targets: { HIGH: { first_response_minutes: 30, resolution_minutes: 240 }, URGENT: { first_response_minutes: 10, resolution_minutes: 60 } } } })).status, 200);
     let writing = true;
     let folds = 0;
@@ -207,20 +201,14 @@ describe('GET /reports/summary: tallies under concurrent writes and folds', () =
 });
 
 test('the tallies migration counts the requests already there: a report the moment it has run has every figure', async () => {
-  const db = connect(await freshDatabase(), { max: 2 });
+  const { db, user, finish } = await databaseBefore('report_tallies');
   try {
-    await db.unsafe('drop schema public cascade; create schema public;');
-    const all = readMigrations();
-    const tallies = all.find((m) => m.name === 'report_tallies')!;
-    await migrate(db, all.filter((m) => m.version < tallies.version));
-    const [user] = await db`insert into users (email, full_name, role, api_key_hash, api_key_last4)
-      values ('old@example.com', 'Old Timer', 'ADMIN', ${hashApiKey('k')}, 'kkkk') returning id`;
     await db`insert into requests (title, created_by, priority, created_at) select 'old ' || i, ${user.id}, 'HIGH', now() - make_interval(hours => i)
       from generate_series(1, 40) i`;
     await db`update requests set assignee_id = ${user.id}, status = 'IN_PROGRESS' where title in ('old 1', 'old 2', 'old 3')`;
     await db`update requests set status = 'DONE' where title = 'old 1'`;
 
-    await migrate(db, all);
+    await finish();
     const now = new Date();
     const s: any = await reportSummary(db, {
       from: new Date(now.getTime() - 30 * 86_400_000), to: now, team: null, noTeam: false,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { reportSummary } from '../src/db/reports.ts';
-import { problem, useApp } from './helpers.ts';
+import { ALL_DAY, fixture, problem, useApp } from './helpers.ts';
 
 /** RFC 4180 rows, as a spreadsheet reads them. */
 function parseCsv(text: string): string[][] {
@@ -327,10 +327,8 @@ describe('GET /reports/summary: days in a time zone whose clocks change at midni
   before(async () => {
     admin = await app().user('ADMIN');
     const emp = await app().user('EMPLOYEE');
-    const allDay = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
-    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'America/Havana', business_hours: allDay } })).status, 200);
-    await app().db.begin(async (tx) => {
-      await tx`set local session_replication_role = replica`; // a fixture with known times
+    assert.equal((await app().call('PUT', '/sla-policy', { key: admin.key, body: { timezone: 'America/Havana', business_hours: ALL_DAY } })).status, 200);
+    await fixture(app().db, async (tx) => {
       for (const [title, at] of [
         ['Oct 31, 23:59 daylight', '2026-11-01T03:59:00Z'], ['Nov 1, 00:30 daylight (the first midnight)', '2026-11-01T04:30:00Z'],
         ['Nov 1, 00:30 standard (the second)', '2026-11-01T05:30:00Z'],

@@ -2,25 +2,16 @@
 // no SLA, every trigger is back on afterwards, and new requests get their clocks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connect } from '../src/db/index.ts';
-import { migrate, readMigrations } from '../src/migrate.ts';
-import { hashApiKey } from '../src/users/keys.ts';
-import { freshDatabase } from './helpers.ts';
+import { databaseBefore } from './helpers.ts';
 
 test('the SLA migration leaves existing requests without SLA, keeps every trigger on, and files new ones with clocks', async () => {
-  const db = connect(await freshDatabase(), { max: 2 });
+  const { db, user, finish } = await databaseBefore('sla');
   try {
-    await db.unsafe('drop schema public cascade; create schema public;');
-    const all = readMigrations();
-    const sla = all.find((m) => m.name === 'sla')!;
-    await migrate(db, all.filter((m) => m.version < sla.version));
-    const [user] = await db`insert into users (email, full_name, role, api_key_hash, api_key_last4)
-      values ('old@example.com', 'Old Timer', 'ADMIN', ${hashApiKey('k')}, 'kkkk') returning id`;
     const [open] = await db`insert into requests (title, created_by, priority) values ('open', ${user.id}, 'URGENT') returning id`;
     const [closed] = await db`insert into requests (title, created_by, priority) values ('closed', ${user.id}, 'URGENT') returning id`;
     await db`update requests set status = 'CANCELED' where id = ${closed.id}`;
 
-    await migrate(db, all);
+    await finish();
     const rows = await db`select r.title, r.sla_policy_version, r.sla_next_due_at = 'infinity' as idle, d.doc::jsonb->'sla' as sla
       from requests r join request_details d using (id) order by r.title`;
     assert.deepEqual(rows.map((r) => ({ ...r })), [

@@ -4,11 +4,9 @@
 // keeps it fast. With several instances, one folds and the others find the lock held.
 // A backlog (a bulk update, a time with only old instances serving) goes in batches, each
 // its own transaction, and is logged.
-import { foldTallies } from '../db/reports.ts';
+import { FOLD_BATCH, foldTallies } from '../db/reports.ts';
 import { log } from '../log.ts';
 import type { Loop } from './index.ts';
-
-const BATCH = 50_000;
 
 export const tallies: Loop = {
   name: 'tallies',
@@ -16,10 +14,10 @@ export const tallies: Loop = {
   async run({ db }, signal) {
     let folded = 0;
     for (;;) {
-      const moved = await foldTallies(db, BATCH);
+      const moved = await foldTallies(db);
       folded += moved ?? 0;
-      if (moved === null || moved < BATCH || signal.aborted) break;
+      if (moved === null || moved < FOLD_BATCH || signal.aborted) break;
     }
-    if (folded >= BATCH) log.warn('report tallies: folded a backlog of deltas', { folded });
+    if (folded >= FOLD_BATCH) log.warn('report tallies: folded a backlog of deltas', { folded });
   },
 };

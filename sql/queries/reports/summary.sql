@@ -151,9 +151,7 @@ with days as (
   join requests r on r.id = f.request_id
   where f.request_created_at >= $1::timestamptz and f.request_created_at < $2::timestamptz
     and not ($5::boolean and $3::uuid is null and not $4::boolean)
-    and ($5::boolean or r.team_id is null or r.team_id = any($6::uuid[]) or r.assignee_id = $7::uuid)
-    and ($3::uuid is null or r.team_id = $3)
-    and (not $4::boolean or r.team_id is null)
+    and request_in_report(r.team_id, r.assignee_id, $3, $4, $5, $6, $7)
 ), per_day as (
   select day, sum(created)::int as created, sum(resolved)::int as resolved
   from (
